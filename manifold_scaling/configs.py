@@ -1,0 +1,133 @@
+"""Frozen-dataclass configs <-> JSON, with strict validation (unknown keys, wrong types).
+
+Every result stores its full config as JSON; ``config_hash`` keys per-trial record directories.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from typing import Any, TypeVar
+
+from .errors import InputError
+
+T = TypeVar("T")
+
+
+def config_to_dict(config) -> dict[str, Any]:
+    """A JSON-ready dict of a (possibly nested) frozen dataclass config."""
+    if dataclasses.is_dataclass(config):
+        return {f.name: config_to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, tuple | list):
+        return [config_to_dict(v) for v in config]
+    if isinstance(config, dict):
+        return {k: config_to_dict(v) for k, v in config.items()}
+    return config
+
+
+def config_hash(config, length: int = 16) -> str:
+    """Stable hash of a config (canonical JSON, sorted keys)."""
+    blob = json.dumps(config_to_dict(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+def config_from_dict(cls: type[T], data: dict[str, Any], *, path: str = "") -> T:
+    """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise :class:`InputError`.
+
+    Missing keys take the dataclass defaults. Each config's ``__post_init__`` validates ranges.
+    """
+    if not isinstance(data, dict):
+        raise InputError(path or cls.__name__, f"must be a mapping (got {type(data).__name__})")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise InputError(
+            f"{path}{unknown[0]}",
+            f"unknown key for {cls.__name__}; allowed keys: {', '.join(sorted(fields))}",
+        )
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(hints[name], value, f"{path}{name}")
+    return cls(**kwargs)
+
+
+def _coerce(tp, value, name):
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return config_from_dict(tp, value, path=f"{name}.")
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value, name)
+            except InputError as err:
+                errors.append(err)
+        raise errors[0]
+    if origin is typing.Literal:
+        if value not in args:
+            raise InputError(name, f"must be one of {', '.join(map(repr, args))} (got {value!r})")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise InputError(name, f"must be a list (got {type(value).__name__})")
+        item = args[0] if args else Any
+        return tuple(_coerce(item, v, name) for v in value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise InputError(name, f"must be true or false (got {value!r})")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(name, f"must be an integer (got {value!r})")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(name, f"must be a number (got {value!r})")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise InputError(name, f"must be a string (got {value!r})")
+        return value
+    return value
+
+
+def save_json(path, obj) -> None:
+    """Atomic JSON write (temp file + rename)."""
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=False, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if dataclasses.is_dataclass(obj):
+        return config_to_dict(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

@@ -1,0 +1,64 @@
+"""ReLU student networks: a ReLU MLP is piecewise linear, which is what makes L ~ D^(-4/d).
+
+Parameters are a list of ``(w, b)`` pairs (a pytree), He-initialised: w ~ N(0, 2/fan_in), b = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+from .errors import check_int
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    """``depth`` hidden ReLU layers of ``width`` units (Sharma & Kaplan: depth 2)."""
+
+    depth: int = 2
+    width: int = 256
+
+    def __post_init__(self):
+        check_int("student.depth", self.depth, minimum=1, maximum=64)
+        check_int("student.width", self.width, minimum=1, maximum=1 << 20)
+
+
+def init_student(key, config: StudentConfig, input_dim: int, output_dim: int = 1) -> list:
+    """He-normal weights, zero biases."""
+    sizes = [input_dim] + [config.width] * config.depth + [output_dim]
+    keys = jax.random.split(key, len(sizes) - 1)
+    params = []
+    for k, fan_in, fan_out in zip(keys, sizes[:-1], sizes[1:]):
+        w = jax.random.normal(k, (fan_in, fan_out)) * jnp.sqrt(2.0 / fan_in)
+        params.append((w, jnp.zeros((fan_out,))))
+    return params
+
+
+def student_apply(params: list, x: jax.Array) -> jax.Array:
+    """Forward pass: ReLU hidden layers, linear read-out."""
+    h = x
+    for w, b in params[:-1]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[-1]
+    return h @ w + b
+
+
+def student_hidden(params: list, x: jax.Array, *, pre_activation: bool = True) -> list[jax.Array]:
+    """Every hidden layer's activations (pre-activation by default, as Sharma & Kaplan measure)."""
+    h, out = x, []
+    for w, b in params[:-1]:
+        a = h @ w + b
+        h = jax.nn.relu(a)
+        out.append(a if pre_activation else h)
+    return out
+
+
+def parameter_count(config: StudentConfig, input_dim: int, output_dim: int = 1) -> int:
+    sizes = [input_dim] + [config.width] * config.depth + [output_dim]
+    return sum((i + 1) * o for i, o in zip(sizes[:-1], sizes[1:]))
+
+
+def cast_params(params: list, dtype) -> list:
+    return jax.tree_util.tree_map(lambda a: a.astype(dtype), params)

@@ -1,0 +1,122 @@
+"""A tiny end-to-end data-scaling sweep through the CLI, its records, and its bad inputs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from manifold_scaling.cli import main
+from manifold_scaling.studies.data_scaling import DataScalingConfig, analyse_dimension
+
+TINY = [
+    "--dims", "2", "3",
+    "--sizes", "32", "64", "128",
+    "--seeds", "2",
+    "--ambient-dim", "6",
+    "--width", "48",
+    "--steps-per-point", "4", "--min-steps", "300", "--max-steps", "600",
+    "--n-test", "512", "--n-val", "128", "--bootstrap", "100",
+    "--no-progress",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ds") / "run"
+    assert main(["data-scaling", *TINY, "--out", str(out)]) == 0
+    return out
+
+
+def test_summary_has_the_public_fields(tiny_run):
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["config"]["dims"] == [2, 3]
+    assert len(summary["results"]) == 2
+    for res in summary["results"]:
+        for field in ("d", "alpha", "alpha_ci", "predicted_alpha", "fit_window", "reading", "ratio"):
+            assert field in res
+        assert res["predicted_alpha"] == pytest.approx(4 / res["d"])
+        assert res["teacher"]["linear_r2"] == pytest.approx(0.7, abs=0.05)
+        if res["alpha"] is not None:
+            lo, hi = res["alpha_ci"]
+            assert lo <= res["alpha"] <= hi
+    for name in ("loss_vs_size.png", "local_slopes.png", "four_over_alpha.png"):
+        assert (tiny_run / name).stat().st_size > 1000
+    prov = summary["provenance"]
+    assert "jax" in prov["versions"] and prov["device"]["platform"] == "cpu"
+
+
+def test_per_trial_records_carry_diagnostics(tiny_run):
+    rows = [json.loads(line) for line in (tiny_run / "trials.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 * 3 * 2
+    metrics = rows[0]["metrics"] if "metrics" in rows[0] else rows[0]
+    for field in ("train_loss", "test_loss", "train_test_ratio", "steps", "n_params"):
+        assert field in json.dumps(metrics)
+
+
+def test_rerun_is_identical_and_skips(tiny_run, tmp_path):
+    before = (tiny_run / "trials.csv").read_text()
+    assert main(["data-scaling", *TINY, "--out", str(tiny_run)]) == 0
+    assert (tiny_run / "trials.csv").read_text() == before
+    # A fresh directory with the same config and seed gives the same numbers.
+    other = tmp_path / "again"
+    assert main(["data-scaling", *TINY, "--out", str(other), "--no-figures"]) == 0
+    a = json.loads((tiny_run / "summary.json").read_text())["results"]
+    b = json.loads((other / "summary.json").read_text())["results"]
+    assert [r["alpha"] for r in a] == [r["alpha"] for r in b]
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--dims", "0"], "--dims"),
+        (["--dims", "8", "--ambient-dim", "4"], "--ambient-dim"),
+        (["--sizes", "0", "64", "128"], "--sizes"),
+        (["--sizes", "-5", "64", "128"], "--sizes"),
+        (["--seeds", "0"], "--seeds"),
+        (["--seed", "-1"], "--seed"),
+        (["--embedding", "fold"], "--embedding"),
+        (["--teacher-r2", "1.5"], "--teacher-r2"),
+        (["--lr", "-1"], "learning_rate"),
+        (["--dims", "two"], "--dims"),
+    ],
+)
+def test_bad_input_one_line_exit_2(args, needle, tmp_path, capsys):
+    out = tmp_path / "bad"
+    code = main(["data-scaling", "--out", str(out), "--no-progress", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not out.exists()  # nothing written for a config that never ran
+
+
+def _rows(d, alpha, sizes, seeds=2, floor_from=None, noise=0.03, rng=None):
+    rng = rng or np.random.default_rng(0)
+    rows = []
+    for s in sizes:
+        for k in range(seeds):
+            test = 3.0 * s ** (-alpha) * np.exp(noise * rng.standard_normal())
+            train = 0.01 * test if floor_from is None or s < floor_from else 0.5 * test
+            rows.append({"n_train": s, "seed": k, "test_loss": test, "train_loss": train, "n_params": 10**6})
+    return rows
+
+
+def test_analysis_recovers_exponent_and_names_the_optimisation_limit(key):
+    config = DataScalingConfig(dims=(4,), n_bootstrap=200)
+    sizes = [128, 256, 512, 1024, 2048, 4096]
+    verdict = analyse_dimension(4, _rows(4, 1.0, sizes, floor_from=4096), config, {}, key=key)
+    assert verdict.fit_window == (128, 2048)
+    assert verdict.alpha == pytest.approx(1.0, abs=0.08)
+    assert verdict.alpha_ci[0] <= 1.0 <= verdict.alpha_ci[1]
+    assert "consistent with 4/d" in verdict.reading
+    assert "optimisation-limited beyond D = 2048" in verdict.reading
+
+
+def test_analysis_says_above_the_bound(key):
+    config = DataScalingConfig(dims=(8,), n_bootstrap=200)
+    sizes = [128, 256, 512, 1024, 2048]
+    verdict = analyse_dimension(8, _rows(8, 1.0, sizes), config, {}, key=key)
+    assert verdict.ratio == pytest.approx(2.0, rel=0.1)
+    assert verdict.reading.startswith("above 4/d")
+    assert not verdict.within_tolerance
