@@ -25,7 +25,9 @@ def _colors(n):
     return [cmap(i / max(n - 1, 1) * 0.9) for i in range(n)]
 
 
-def loss_vs_size(summary: dict, rows: list[dict], path, *, x_key="n_train", x_label="training points D"):
+def loss_vs_size(
+    summary: dict, rows: list[dict], path, *, x_key="n_train", x_label="training points D"
+):
     """Log-log loss vs size per d: trials, fitted power law over its window, and the 4/d slope."""
     plt = _plt()
     results = summary["results"]
@@ -50,7 +52,9 @@ def loss_vs_size(summary: dict, rows: list[dict], path, *, x_key="n_train", x_la
             # The predicted slope, anchored at the fit's geometric centre.
             mid = np.sqrt(lo * hi)
             y_mid = fit["amplitude"] * mid ** (-fit["alpha"])
-            ax.plot(grid, y_mid * (grid / mid) ** (-res["predicted_alpha"]), color=color, ls="--", lw=1)
+            ax.plot(
+                grid, y_mid * (grid / mid) ** (-res["predicted_alpha"]), color=color, ls="--", lw=1
+            )
             lo_ci, hi_ci = res["alpha_ci"]
             label += f": α={res['alpha']:.2f} [{lo_ci:.2f}, {hi_ci:.2f}], 4/d={res['predicted_alpha']:.2f}"
         ax.plot([], [], color=color, lw=2.2, label=label)
@@ -110,8 +114,14 @@ def four_over_alpha_plot(summary: dict, path, *, alpha_label="α_D"):
         lo.append(4.0 / a_hi / scale if a_hi > 0 else np.nan)
     ds, vals = np.array(ds), np.array(vals)
     if len(ds):
-        ax.errorbar(ds, vals, yerr=[vals - np.array(lo), np.array(hi) - vals], fmt="o", capsize=4,
-                    label=f"4/{alpha_label} (90 % interval)")
+        ax.errorbar(
+            ds,
+            vals,
+            yerr=[vals - np.array(lo), np.array(hi) - vals],
+            fmt="o",
+            capsize=4,
+            label=f"4/{alpha_label} (90 % interval)",
+        )
         top = max(ds.max(), np.nanmax(vals)) + 1
     else:
         top = 10
@@ -135,5 +145,7 @@ def data_scaling_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, 
     return {
         "loss_vs_size": Path(loss_vs_size(summary, rows, out_dir / "loss_vs_size.png")).name,
         "local_slopes": Path(local_slope_plot(summary, out_dir / "local_slopes.png")).name,
-        "four_over_alpha": Path(four_over_alpha_plot(summary, out_dir / "four_over_alpha.png")).name,
+        "four_over_alpha": Path(
+            four_over_alpha_plot(summary, out_dir / "four_over_alpha.png")
+        ).name,
     }

@@ -16,7 +16,9 @@ def verdict_table(summary: dict, *, alpha_name: str = "α_D") -> str:
     for r in summary["results"]:
         ci = r.get("alpha_ci")
         window = r.get("fit_window")
-        win = f"{window[0]:g}–{window[1]:g} ({r.get('window_decades', 0):.2f})" if window else "none"
+        win = (
+            f"{window[0]:g}–{window[1]:g} ({r.get('window_decades', 0):.2f})" if window else "none"
+        )
         r2 = (r.get("teacher") or {}).get("linear_r2")
         lines.append(
             f"| {r['d']} | {_fmt(r.get('alpha'))} | "
@@ -33,7 +35,8 @@ def local_slope_table(summary: dict) -> str:
     for r in summary["results"]:
         ls = r["local_slopes"]
         pairs = ", ".join(
-            f"{lo:g}→{hi:g}: {s:.2f}" for lo, hi, s in zip(ls["sizes_lo"], ls["sizes_hi"], ls["slopes"])
+            f"{lo:g}→{hi:g}: {s:.2f}"
+            for lo, hi, s in zip(ls["sizes_lo"], ls["sizes_hi"], ls["slopes"])
         )
         lines.append(f"d={r['d']} (4/d={r['predicted_alpha']:.2f}): {pairs}")
     return "\n".join(lines)

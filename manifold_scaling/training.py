@@ -127,7 +127,9 @@ def soft_cross_entropy_kl(logits, teacher_logits):
     It vanishes at interpolation and is quadratic in the logit error near it, hence ~ D^(-4/d).
     """
     p = jax.nn.softmax(teacher_logits)
-    return jnp.mean(jnp.sum(p * (jax.nn.log_softmax(teacher_logits) - jax.nn.log_softmax(logits)), -1))
+    return jnp.mean(
+        jnp.sum(p * (jax.nn.log_softmax(teacher_logits) - jax.nn.log_softmax(logits)), -1)
+    )
 
 
 def make_loss(task: str, loss_power: float = 2.0):
@@ -250,7 +252,16 @@ def _refine_lbfgs(params, best_val, best_step, x, y, x_val, y_val, loss_fn, n_st
 @partial(jax.jit, static_argnames=("config", "steps", "task", "loss_power"))
 def _train_one(key, params, x, y, x_val, y_val, *, config, steps, task, loss_power):
     return _train_core(
-        key, params, x, y, x_val, y_val, config=config, steps=steps, task=task, loss_power=loss_power
+        key,
+        params,
+        x,
+        y,
+        x_val,
+        y_val,
+        config=config,
+        steps=steps,
+        task=task,
+        loss_power=loss_power,
     )
 
 

@@ -32,7 +32,15 @@ def test_summary_has_the_public_fields(tiny_run):
     assert summary["config"]["dims"] == [2, 3]
     assert len(summary["results"]) == 2
     for res in summary["results"]:
-        for field in ("d", "alpha", "alpha_ci", "predicted_alpha", "fit_window", "reading", "ratio"):
+        for field in (
+            "d",
+            "alpha",
+            "alpha_ci",
+            "predicted_alpha",
+            "fit_window",
+            "reading",
+            "ratio",
+        ):
             assert field in res
         assert res["predicted_alpha"] == pytest.approx(4 / res["d"])
         assert res["teacher"]["linear_r2"] == pytest.approx(0.7, abs=0.05)
@@ -98,7 +106,9 @@ def _rows(d, alpha, sizes, seeds=2, floor_from=None, noise=0.03, rng=None):
         for k in range(seeds):
             test = 3.0 * s ** (-alpha) * np.exp(noise * rng.standard_normal())
             train = 0.01 * test if floor_from is None or s < floor_from else 0.5 * test
-            rows.append({"n_train": s, "seed": k, "test_loss": test, "train_loss": train, "n_params": 10**6})
+            rows.append(
+                {"n_train": s, "seed": k, "test_loss": test, "train_loss": train, "n_params": 10**6}
+            )
     return rows
 
 

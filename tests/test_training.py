@@ -65,8 +65,13 @@ def test_lbfgs_refinement_never_hurts_validation(key):
     base = TrainConfig(min_steps=500, eval_every=250)
     plain = train_student(key, StudentConfig(width=32), base, x, y, xv, yv)
     refined = train_student(
-        key, StudentConfig(width=32), TrainConfig(min_steps=500, eval_every=250, lbfgs_steps=100),
-        x, y, xv, yv,
+        key,
+        StudentConfig(width=32),
+        TrainConfig(min_steps=500, eval_every=250, lbfgs_steps=100),
+        x,
+        y,
+        xv,
+        yv,
     )
     assert refined.val_loss <= plain.val_loss * (1 + 1e-6)
 

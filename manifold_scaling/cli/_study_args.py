@@ -38,7 +38,9 @@ def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> No
     t.add_argument(
         "--teacher-r2", help="rule: choose the teacher gain so its linear R^2 is this ('none': off)"
     )
-    t.add_argument("--teacher-gain", type=float, help="teacher hidden-layer gain (with --teacher-r2 none)")
+    t.add_argument(
+        "--teacher-gain", type=float, help="teacher hidden-layer gain (with --teacher-r2 none)"
+    )
     t.add_argument("--teacher-depth", type=positive_int_list)
     t.add_argument("--teacher-width", type=positive_int_list)
     t.add_argument("--teacher-activation", help="tanh | gelu | softplus | sin")
@@ -54,7 +56,9 @@ def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> No
     s.add_argument("--min-steps", type=positive_int_list)
     s.add_argument("--max-steps", type=positive_int_list)
     s.add_argument("--precision", help="float32 | float64")
-    s.add_argument("--lbfgs-steps", type=positive_int_list, help="full-batch L-BFGS refinement steps")
+    s.add_argument(
+        "--lbfgs-steps", type=positive_int_list, help="full-batch L-BFGS refinement steps"
+    )
     s.add_argument("--n-test", type=positive_int_list, help="fresh test points per seed")
     s.add_argument("--n-val", type=positive_int_list, help="validation points (checkpoint choice)")
     a = p.add_argument_group("analysis")
@@ -109,7 +113,10 @@ def study_config_from_args(args, base):
             try:
                 top["teacher_target_r2"] = float(args.teacher_r2)
             except ValueError:
-                raise InputError("--teacher-r2", f"must be a number in [0.05, 0.99] or 'none' (got {args.teacher_r2!r})") from None
+                raise InputError(
+                    "--teacher-r2",
+                    f"must be a number in [0.05, 0.99] or 'none' (got {args.teacher_r2!r})",
+                ) from None
     teacher = _sub(
         base.teacher,
         task=args.task,

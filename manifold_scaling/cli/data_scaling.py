@@ -38,7 +38,12 @@ def run_and_report(config, out: Path, options, *, figures: bool = True) -> int:
     print()
     print("Local slopes as D doubles:")
     print(local_slope_table(summary))
-    print(f"\nWrote {out / 'summary.json'}" + (
-        ", " + ", ".join(str(out / f) for f in summary.get("figures", {}).values()) if figures else ""
-    ))
+    print(
+        f"\nWrote {out / 'summary.json'}"
+        + (
+            ", " + ", ".join(str(out / f) for f in summary.get("figures", {}).values())
+            if figures
+            else ""
+        )
+    )
     return 0

@@ -25,4 +25,6 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     config = reproduce_config(quick=args.quick)
-    return run_and_report(config, args.out, sweep_options_from_args(args), figures=not args.no_figures)
+    return run_and_report(
+        config, args.out, sweep_options_from_args(args), figures=not args.no_figures
+    )

@@ -26,7 +26,7 @@ from ..provenance import provenance
 from ..students import StudentConfig, parameter_count
 from ..teachers import TeacherConfig, calibrate_teacher
 from ..training import TrainConfig
-from .trial import TrialConfig, run_trial, run_trials
+from .trial import TrialConfig, batch_key, run_trial, run_trials_on_devices
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,9 @@ class DataScalingConfig:
         check_int("--seeds", self.seeds, minimum=1, maximum=1000)
         check_int("--seed", self.seed, minimum=0, maximum=2**31 - 1)
         if self.latent not in LATENTS:
-            raise InputError("--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})")
+            raise InputError(
+                "--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})"
+            )
         if self.embedding not in EMBEDDINGS:
             raise InputError(
                 "--embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {self.embedding!r})"
@@ -291,7 +293,11 @@ def _reading(d, alpha, ci, predicted, window, sizes, passes):
     failing_above = [s for s, p in zip(sizes, passes) if not p and window.hi and s > window.hi]
     if alpha is None:
         if not any(passes):
-            return "no size interpolates: optimisation-limited everywhere, no exponent", False, False
+            return (
+                "no size interpolates: optimisation-limited everywhere, no exponent",
+                False,
+                False,
+            )
         return (
             f"fewer than 3 sizes pass the diagnostics (window {window.lo:g}-{window.hi:g}): no fit",
             False,
@@ -326,7 +332,9 @@ def _reading(d, alpha, ci, predicted, window, sizes, passes):
     return text, consistent, bool(within and window.spans_min_decades)
 
 
-def analyse(config: DataScalingConfig, records: list[dict], teachers: dict) -> list[DimensionVerdict]:
+def analyse(
+    config: DataScalingConfig, records: list[dict], teachers: dict
+) -> list[DimensionVerdict]:
     """Verdicts for every d from per-trial rows (dicts with d, n_train, seed, losses, n_params)."""
     key = jax.random.key(config.seed)
     verdicts = []
@@ -358,7 +366,9 @@ def summary_dict(config, verdicts, teachers, extra=None) -> dict:
     }
 
 
-def run_data_scaling(config: DataScalingConfig, out_dir, *, options=None, make_figures=True) -> dict:
+def run_data_scaling(
+    config: DataScalingConfig, out_dir, *, options=None, make_figures=True
+) -> dict:
     """Run (or resume) the sweep through the runner, analyse, write summary.json and figures."""
     from ..sweep import SweepOptions, run_sweep
 
@@ -371,13 +381,12 @@ def run_data_scaling(config: DataScalingConfig, out_dir, *, options=None, make_f
         trials,
         out_dir,
         options=options,
-        batch_fn=run_trials,
+        batch_fn=run_trials_on_devices,
+        batch_key=batch_key,
         study="data-scaling",
         sweep_config=config_to_dict(config),
     )
-    rows = [
-        trial_row(t, rec.metrics) for t, rec in zip(trials, result.records)
-    ]
+    rows = [trial_row(t, rec.metrics) for t, rec in zip(trials, result.records)]
     verdicts = analyse(config, rows, teachers)
     summary = summary_dict(
         config,
@@ -385,7 +394,10 @@ def run_data_scaling(config: DataScalingConfig, out_dir, *, options=None, make_f
         teachers,
         {
             "trials": {"total": len(trials), "run": result.n_run, "skipped": result.n_skipped},
-            "records": {"table": str(result.table_path.name), "manifest": result.manifest_path.name},
+            "records": {
+                "table": str(result.table_path.name),
+                "manifest": result.manifest_path.name,
+            },
         },
     )
     save_json(out_dir / "summary.json", summary)

@@ -9,17 +9,20 @@ the test set depends on ``seed`` only, so every size at one seed is scored on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..configs import config_hash
 from ..errors import check_float, check_int
 from ..manifolds import ManifoldConfig, init_embedding, sample_manifold
-from ..students import StudentConfig, parameter_count, student_apply
+from ..students import StudentConfig, parameter_count
+from ..sweep.records import TrialOutput
+from ..sweep.sharding import shard_leading_axis, unpad
 from ..teachers import TeacherConfig, init_teacher
-from ..training import TrainConfig, evaluate_loss, make_loss, train_students
+from ..training import TrainConfig, evaluate_loss, train_students
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,6 @@ class TrialConfig:
         check_int("data_seed", self.data_seed, minimum=0)
 
 
-@dataclass(frozen=True)
-class TrialOutputs:
-    """Metrics (JSON) and arrays (npz) of one trial, before the runner writes them."""
-
-    metrics: dict
-    arrays: dict
-
-
 def trial_setup(config: TrialConfig):
     """The embedding and teacher of a trial (identical for all trials sharing ``data_seed``)."""
     m = config.manifold
@@ -79,7 +74,9 @@ def student_key(config: TrialConfig):
     return jax.random.fold_in(jax.random.fold_in(jax.random.key(config.seed), 7), config.n_train)
 
 
-def run_trials(configs: list[TrialConfig], *, batched: bool = False, shard=None) -> list[TrialOutputs]:
+def run_trials(
+    configs: list[TrialConfig], *, batched: bool = False, shard=None
+) -> list[TrialOutput]:
     """Run trials that share everything but their seeds, optionally as one vmapped batch."""
     first = configs[0]
     embedder, teacher = trial_setup(first)
@@ -104,7 +101,10 @@ def run_trials(configs: list[TrialConfig], *, batched: bool = False, shard=None)
     for (_, _, (x_test, y_test)), res in zip(data, results):
         dtype = first.train.dtype
         test = evaluate_loss(
-            res.params, jnp.asarray(x_test, dtype), jnp.asarray(y_test, dtype), task=task,
+            res.params,
+            jnp.asarray(x_test, dtype),
+            jnp.asarray(y_test, dtype),
+            task=task,
             loss_power=first.loss_power,
         )
         ratio = res.train_loss / test if test > 0 else float("inf")
@@ -124,17 +124,25 @@ def run_trials(configs: list[TrialConfig], *, batched: bool = False, shard=None)
             "curve_train": res.curve_train,
             "curve_val": res.curve_val,
         }
-        outputs.append(TrialOutputs(metrics, arrays))
+        outputs.append(TrialOutput(metrics, arrays))
     return outputs
 
 
-def run_trial(config: TrialConfig) -> TrialOutputs:
+def run_trial(config: TrialConfig) -> TrialOutput:
     """Run one trial (the unit the sweep runner hands to a backend)."""
     return run_trials([config])[0]
 
 
-def predict_student(params, x):
-    return student_apply(params, x)
+def _shard_over_devices(args):
+    batch = shard_leading_axis(args)
+    return batch.tree, lambda out: unpad(out, batch.size)
 
 
-__all__ = ["TrialConfig", "TrialOutputs", "run_trial", "run_trials", "make_loss"]
+def run_trials_on_devices(configs: list[TrialConfig]) -> list[TrialOutput]:
+    """The ``devices`` backend's batch: one vmapped program, batch axis sharded over devices."""
+    return run_trials(configs, batched=True, shard=_shard_over_devices)
+
+
+def batch_key(config: TrialConfig) -> str:
+    """Trials that differ only in their seed can share one vmapped program."""
+    return config_hash(replace(config, seed=0))
