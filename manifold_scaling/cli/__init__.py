@@ -13,6 +13,7 @@ import logging
 import sys
 
 from ..errors import InputError
+from ..sweep.runner import SweepError
 
 # Subcommand modules, in the order ``--help`` lists them. A module that fails to import (an
 # optional dependency missing) is skipped with a note rather than breaking every other command.
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    logging.getLogger("jax").setLevel(logging.WARNING)  # backend probing noise
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -72,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         sys.stderr.write(f"manifold-scaling {args.command}: error: {err}\n")
         return 2
+    except SweepError as err:  # some trials raised; the others' records are on disk
+        sys.stderr.write(f"manifold-scaling {args.command}: error: {err}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("manifold-scaling: interrupted; finished trials are kept on disk\n")
         return 130

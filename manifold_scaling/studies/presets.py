@@ -15,7 +15,7 @@ from .data_scaling import DataScalingConfig
 
 REPRODUCE = DataScalingConfig(
     dims=(2, 3, 4, 6, 8),
-    sizes=(128, 256, 512, 1024, 2048),
+    sizes=(64, 128, 256, 512, 1024, 2048),
     seeds=2,
     seed=0,
     ambient_dim=24,
@@ -37,4 +37,20 @@ def reproduce_config(quick: bool = False) -> DataScalingConfig:
         student=StudentConfig(depth=2, width=128),
         train=replace(REPRODUCE.train, steps_per_point=8.0, min_steps=1000, max_steps=4000),
         n_bootstrap=200,
+    )
+
+
+def tiny(config: DataScalingConfig) -> DataScalingConfig:
+    """A seconds-long version of any data-scaling config, for smoke tests of scripts."""
+    return replace(
+        config,
+        dims=config.dims[:2],
+        sizes=(32, 64, 128),
+        seeds=1,
+        ambient_dim=min(config.ambient_dim, 8) if config.ambient_dim else 0,
+        n_test=512,
+        n_val=128,
+        student=StudentConfig(depth=2, width=32),
+        train=replace(config.train, steps_per_point=2.0, min_steps=200, max_steps=400),
+        n_bootstrap=100,
     )

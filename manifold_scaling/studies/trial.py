@@ -123,9 +123,24 @@ def run_trials(
             "curve_steps": res.curve_steps,
             "curve_train": res.curve_train,
             "curve_val": res.curve_val,
+            **params_to_arrays(res.params),
         }
         outputs.append(TrialOutput(metrics, arrays))
     return outputs
+
+
+def params_to_arrays(params) -> dict[str, np.ndarray]:
+    """The trained student, saved with its record (so hidden layers can be measured later)."""
+    out = {}
+    for i, (w, b) in enumerate(params):
+        out[f"student_w{i}"] = np.asarray(w)
+        out[f"student_b{i}"] = np.asarray(b)
+    return out
+
+
+def params_from_arrays(arrays: dict) -> list:
+    n = sum(1 for k in arrays if k.startswith("student_w"))
+    return [(jnp.asarray(arrays[f"student_w{i}"]), jnp.asarray(arrays[f"student_b{i}"])) for i in range(n)]
 
 
 def run_trial(config: TrialConfig) -> TrialOutput:

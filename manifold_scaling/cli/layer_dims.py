@@ -1,0 +1,44 @@
+"""``manifold-scaling layer-dims``: intrinsic dimension of each layer of a trained student."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "layer-dims",
+        help="ID of the data, each student hidden layer and each teacher layer of one trial",
+        description="Pick a trial of a data-scaling run (by d, size, seed), push fresh points "
+        "through its manifold, teacher and trained student, and estimate each layer's ID.",
+    )
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a data-scaling --out directory")
+    p.add_argument("--d", type=int, help="intrinsic dimension of the trial")
+    p.add_argument("--size", type=int, help="training-set size D of the trial")
+    p.add_argument("--seed", type=int, help="seed of the trial")
+    p.add_argument("--points", type=int, default=4000, help="fresh points pushed through")
+    p.add_argument("--estimator", help="ID estimator (default: the most accurate)")
+    p.add_argument("--out", type=Path, help="write JSON and a PNG figure here (prefix)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..errors import InputError
+    from ..studies.representations import (
+        layer_dimensions_of_trial,
+        layer_figure,
+        layer_table,
+        load_trial,
+        save_layer_dimensions,
+    )
+
+    if args.points < 100:
+        raise InputError("--points", f"must be an integer >= 100 (got {args.points})")
+    record = load_trial(args.run_dir, d=args.d, size=args.size, seed=args.seed)
+    result = layer_dimensions_of_trial(record, n_points=args.points, estimator=args.estimator)
+    print(layer_table(result))
+    if args.out:
+        save_layer_dimensions(result, args.out.with_suffix(".json"))
+        layer_figure(result, args.out.with_suffix(".png"))
+        print(f"Wrote {args.out.with_suffix('.json')}, {args.out.with_suffix('.png')}")
+    return 0

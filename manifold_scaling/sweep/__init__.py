@@ -1,0 +1,38 @@
+"""Sweeps of trials with records that lose nothing: resume, backends, progress.
+
+``run_sweep(trial_fn, configs, out_dir, options=SweepOptions(...))`` runs each config once,
+writes ``out_dir/trials/<config_hash>/{arrays.npz, record.json}`` atomically as trials return,
+and rebuilds ``out_dir/{manifest.json, trials.csv, trials.jsonl}`` from those records.
+"""
+
+from .aggregate import load_records as load_records
+from .config_file import load_sweep_config as load_sweep_config
+from .options import SweepOptions as SweepOptions
+from .options import add_sweep_arguments as add_sweep_arguments
+from .options import sweep_options_from_args as sweep_options_from_args
+from .records import CorruptRecord as CorruptRecord
+from .records import TrialOutput as TrialOutput
+from .records import TrialRecord as TrialRecord
+from .runner import SweepError as SweepError
+from .runner import SweepResult as SweepResult
+from .runner import run_sweep as run_sweep
+from .sharding import ShardedBatch as ShardedBatch
+from .sharding import shard_leading_axis as shard_leading_axis
+from .sharding import unpad as unpad
+
+__all__ = [
+    "CorruptRecord",
+    "ShardedBatch",
+    "SweepError",
+    "SweepOptions",
+    "SweepResult",
+    "TrialOutput",
+    "TrialRecord",
+    "add_sweep_arguments",
+    "load_records",
+    "load_sweep_config",
+    "run_sweep",
+    "shard_leading_axis",
+    "sweep_options_from_args",
+    "unpad",
+]

@@ -1,0 +1,131 @@
+"""How a sweep runs (backend, workers, resume, progress) and the CLI flags that set it."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from ..errors import InputError, check_choice, check_int
+
+BACKENDS = ("local", "devices", "dask", "submitit")
+
+# dask accepts "HOST:PORT" (tcp implied) and explicit protocols; anything else is a typo.
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|ws|wss|inproc)://)?(\[[^\]]+\]|[^:/\s]+)(?::(\d+))?$")
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """Execution settings of a sweep; none of them changes a trial's result.
+
+    ``resume=True`` skips trials whose record is complete and re-runs partial or corrupt ones;
+    ``resume=False`` (``--fresh``) moves the previous contents of the output directory to
+    ``OUT/superseded/<UTC time>/`` before running everything again (nothing is deleted).
+    """
+
+    backend: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    resume: bool = True
+    progress: bool | None = None
+    submitit_folder: str | None = None
+    slurm_partition: str | None = None
+    slurm_time_min: int = 60
+    submitit_cluster: str | None = None
+    retries: int = 2
+    devices_batch: int = 0
+
+    def __post_init__(self):
+        check_choice("--backend", self.backend, BACKENDS)
+        check_int("--workers", self.workers, minimum=1)
+        check_int("--retries", self.retries, minimum=0)
+        check_int("--slurm-time", self.slurm_time_min, minimum=1)
+        check_int("--devices-batch", self.devices_batch, minimum=0)
+        if self.scheduler is not None:
+            if self.backend != "dask":
+                raise InputError("--scheduler", "only applies to --backend dask")
+            if not isinstance(self.scheduler, str) or not _ADDRESS.match(self.scheduler):
+                raise InputError(
+                    "--scheduler",
+                    f"must be a Dask address like tcp://HOST:8786 (got {self.scheduler!r})",
+                )
+        if self.submitit_cluster is not None:
+            check_choice("--submitit-cluster", self.submitit_cluster, ("local", "slurm", "debug"))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the sweep execution flags (``--backend``, ``--scheduler``, ``--fresh``, ...) to a parser."""
+    g = parser.add_argument_group("sweep execution (never changes results)")
+    g.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="where trials run: in-process, batched over local JAX devices, on a Dask "
+        "cluster, or as Slurm jobs via submitit (default: local)",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://HOST:8786 (default with --backend dask: "
+        "start a local cluster of --workers processes)",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="local Dask workers / Slurm array parallelism (default: 2)",
+    )
+    g.add_argument(
+        "--fresh",
+        action="store_true",
+        help="do not resume: move existing records to OUT/superseded/ and run all trials",
+    )
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--retries", type=int, default=2, help="Dask retries of a trial that raised (default: 2)"
+    )
+    g.add_argument("--slurm-partition", default=None, help="Slurm partition (submitit backend)")
+    g.add_argument(
+        "--slurm-time",
+        type=int,
+        default=60,
+        metavar="MINUTES",
+        help="Slurm time limit per trial in minutes (default: 60)",
+    )
+    g.add_argument(
+        "--submitit-folder", default=None, help="submitit logs and pickles (default: OUT/submitit)"
+    )
+    g.add_argument(
+        "--submitit-cluster",
+        choices=("local", "slurm", "debug"),
+        default=None,
+        help="force a submitit executor (default: Slurm when available, else local)",
+    )
+    g.add_argument(
+        "--devices-batch",
+        type=int,
+        default=0,
+        help="devices backend: trials per batch (default: 8 x number of JAX devices)",
+    )
+
+
+def sweep_options_from_args(args: argparse.Namespace) -> SweepOptions:
+    """The :class:`SweepOptions` set by :func:`add_sweep_arguments` flags (validated)."""
+    return SweepOptions(
+        backend=args.backend,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        resume=not args.fresh,
+        progress=False if args.no_progress else None,
+        submitit_folder=args.submitit_folder,
+        slurm_partition=args.slurm_partition,
+        slurm_time_min=args.slurm_time,
+        submitit_cluster=args.submitit_cluster,
+        retries=args.retries,
+        devices_batch=args.devices_batch,
+    )
