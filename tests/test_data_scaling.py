@@ -130,3 +130,49 @@ def test_analysis_says_above_the_bound(key):
     assert verdict.ratio == pytest.approx(2.0, rel=0.1)
     assert verdict.reading.startswith("above 4/d")
     assert not verdict.within_tolerance
+
+
+def test_config_file_errors_and_unreachable_scheduler(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"dims": [3], "sizes": [64, 128, 256], "unknown_knob": 1}))
+    out = tmp_path / "never"
+    assert main(["data-scaling", "--config", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown_knob" in err and len(err.strip().splitlines()) == 1
+    wrong_type = tmp_path / "wrong.json"
+    wrong_type.write_text(json.dumps({"dims": [3], "seeds": "three"}))
+    assert main(["data-scaling", "--config", str(wrong_type), "--out", str(out)]) == 2
+    assert "seeds" in capsys.readouterr().err
+    code = main(
+        ["data-scaling", *TINY, "--out", str(out), "--backend", "dask",
+         "--scheduler", "tcp://127.0.0.1:9"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--scheduler" in err and "Traceback" not in err
+    assert not (out / "trials").exists()
+
+
+def test_devices_backend_on_two_host_devices_matches_local(tiny_run, tmp_path):
+    """Student batches sharded over 2 forced CPU devices agree with the local run to float
+    tolerance (a vmapped program is not bit-identical to a per-trial one; local, dask and
+    submitit are)."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "dev"
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    code = (
+        "import sys, jax; assert jax.device_count() == 2, jax.devices();"
+        "from manifold_scaling.cli import main;"
+        f"sys.exit(main(['data-scaling', *{TINY!r}, '--out', {str(out)!r}, '--no-figures',"
+        "'--backend', 'devices']))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    local = [json.loads(x) for x in (tiny_run / "trials.jsonl").read_text().splitlines()]
+    dev = [json.loads(x) for x in (out / "trials.jsonl").read_text().splitlines()]
+    assert [r["config_hash"] for r in local] == [r["config_hash"] for r in dev]
+    a = np.array([r["metrics"]["test_loss"] for r in local])
+    b = np.array([r["metrics"]["test_loss"] for r in dev])
+    np.testing.assert_allclose(b, a, rtol=0.05)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
-from ..configs import config_from_dict
 from ..errors import InputError
+from ..sweep import load_sweep_config
 
 
 def positive_int_list(text: str) -> int:
@@ -20,7 +19,7 @@ def positive_int_list(text: str) -> int:
 
 def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
     g = p.add_argument_group("study")
-    g.add_argument("--config", type=Path, help="JSON file of config fields (flags override it)")
+    g.add_argument("--config", type=Path, help="JSON or TOML file of config fields (flags override it)")
     g.add_argument("--dims", type=positive_int_list, nargs="+", help="intrinsic dimensions d")
     if sizes:
         g.add_argument("--sizes", type=positive_int_list, nargs="+", help="training-set sizes D")
@@ -69,21 +68,11 @@ def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> No
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
 
 
-def _load_config_file(cls, path: Path):
-    if not path.exists():
-        raise InputError("--config", f"file not found: {path}")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise InputError("--config", f"not valid JSON ({err.msg} at line {err.lineno})") from None
-    return config_from_dict(cls, data)
-
-
 def study_config_from_args(args, base):
     """``base`` (a study config) updated by ``--config`` and then by the flags given."""
     cls = type(base)
     if getattr(args, "config", None):
-        base = _load_config_file(cls, args.config)
+        base = load_sweep_config(cls, args.config)
     top = {}
     for flag, field in [
         ("dims", "dims"),

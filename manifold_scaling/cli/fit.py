@@ -56,18 +56,22 @@ def _reading(alpha_ci, predicted: float, label: str) -> tuple[bool, str]:
         return True, f"consistent with {label}"
     if lo > predicted:
         return False, f"above {label}: consistent with the bound, not tight"
-    return False, f"below {label}: the loss falls more slowly than the bound allows"
+    return (
+        False,
+        f"below {label}: the loss falls more slowly than the resolution-limited prediction",
+    )
 
 
 def run(args) -> int:
     _validate(args)
+    from ..fitting import fit_power_law, local_slopes, read_loss_csv
+
+    sizes, losses, seeds = read_loss_csv(args.losses_csv)  # bad input fails before JAX loads
     import jax
 
     from ..configs import save_json
-    from ..fitting import fit_power_law, local_slopes, read_loss_csv
     from ..provenance import package_versions
 
-    sizes, losses, seeds = read_loss_csv(args.losses_csv)
     if args.floor and len(set(sizes.tolist())) < 4:
         raise InputError("--floor", "a fit with a floor needs at least 4 distinct sizes")
     fit_key, slopes_key = jax.random.split(jax.random.key(args.seed))

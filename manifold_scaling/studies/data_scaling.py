@@ -266,7 +266,7 @@ def analyse_dimension(
     diagnostics = {
         "per_size": per_size,
         "window_rule": window.rule,
-        "excluded": {str(k): v for k, v in window.excluded.items()},
+        "excluded": window.to_dict()["excluded"],
         "n_trials": len(rows),
     }
     return DimensionVerdict(
