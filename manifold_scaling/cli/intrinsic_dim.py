@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from ..errors import InputError, check_int
+from ..errors import InputError, check_choice, check_int
 
 _EXTENSIONS = (".npy", ".npz", ".csv")
 
@@ -38,7 +38,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..errors import check_choice
     from ..intrinsic_dim import ESTIMATORS, estimate_id
 
     check_choice("--estimator", args.estimator, ESTIMATORS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +23,7 @@ from ..errors import InputError, check_float, check_int
 from ..fitting import fit_power_law, local_slopes, select_window
 from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
 from ..provenance import provenance
-from ..students import StudentConfig, parameter_count
+from ..students import StudentConfig
 from ..teachers import TeacherConfig, calibrate_teacher
 from ..training import TrainConfig
 from .trial import TrialConfig, batch_key, run_trial, run_trials_on_devices
@@ -407,12 +407,3 @@ def run_data_scaling(
         summary["figures"] = data_scaling_figures(summary, rows, out_dir)
         save_json(out_dir / "summary.json", summary)
     return summary
-
-
-def default_parameter_count(config: DataScalingConfig, d: int) -> int:
-    m = ManifoldConfig(intrinsic_dim=d, latent=config.latent, ambient_dim=config.ambient_dim)
-    return parameter_count(config.student, m.input_dim, config.teacher.output_dim)
-
-
-def with_overrides(config: DataScalingConfig, **kw) -> DataScalingConfig:
-    return replace(config, **{k: v for k, v in kw.items() if v is not None})

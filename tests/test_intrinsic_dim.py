@@ -1,0 +1,177 @@
+"""Science checks of the intrinsic-dimension estimators (known-d samples, with tolerances)."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from manifold_scaling.errors import InputError
+from manifold_scaling.intrinsic_dim import (
+    IDEstimate,
+    calibrated_id,
+    estimate_id,
+    layer_dimensions,
+    mle_levina_bickel,
+    multiscale_id,
+    twonn,
+)
+from manifold_scaling.intrinsic_dim._multiscale import gride
+
+
+def _rotate(z, ambient, rng):
+    q, _ = np.linalg.qr(rng.standard_normal((ambient, ambient)))
+    return z @ q[: z.shape[1]]
+
+
+def _cube(n, d, ambient, seed):
+    rng = np.random.default_rng(seed)
+    return _rotate(rng.random((n, d)), ambient, rng)
+
+
+def _sphere(n, d, ambient, seed):
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((n, d + 1))
+    return _rotate(g / np.linalg.norm(g, axis=1, keepdims=True), ambient, rng)
+
+
+def test_twonn_uniform_square_is_two():
+    est = twonn(np.random.default_rng(0).random((3000, 2)))
+    assert abs(est.dimension - 2) < 0.1
+    assert est.ci[0] < 2 < est.ci[1]
+    assert est.ci[1] - est.ci[0] < 0.3
+
+
+def test_mle_gaussian_matches_dimension():
+    x = _rotate(np.random.default_rng(1).standard_normal((3000, 5)), 12, np.random.default_rng(2))
+    est = mle_levina_bickel(x, k=20)
+    assert est.dimension == pytest.approx(5, rel=0.07)
+    assert est.ci[0] < est.dimension < est.ci[1]
+
+
+def test_gride_first_scale_is_twonn():
+    x = _cube(1500, 4, 6, 3)
+    tw = twonn(x)
+    ms = multiscale_id(x, k=16)
+    assert ms.diagnostics["scales"][0]["dimension"] == pytest.approx(tw.dimension * 1500 / 1499)
+    log_mu = np.random.default_rng(4).exponential(1 / 7.0, size=20000)
+    assert gride(log_mu, 1, 2)[0] == pytest.approx(7.0, rel=0.03)
+
+
+@pytest.mark.parametrize("family", ["cube", "sphere"])
+def test_calibrated_removes_high_d_bias(family):
+    # n = 2000, d = 10: raw TwoNN is >= 7 % low on both; the calibration must land within 5 %
+    x = (_cube if family == "cube" else _sphere)(2000, 10, 24, 5)
+    raw = twonn(x).dimension
+    est = calibrated_id(x)
+    assert raw < 0.95 * 10
+    assert est.dimension == pytest.approx(10, rel=0.05)
+    assert est.ci[0] < est.dimension < est.ci[1]
+    assert abs(est.dimension - round(est.dimension)) > 1e-9  # continuous, not DANCo's integers
+
+
+def test_calibrated_low_dimension_and_same_key_same_result():
+    x = _cube(1200, 3, 8, 6)
+    a = estimate_id(x, key=jax.random.key(3), block_size=500)
+    b = estimate_id(x, key=jax.random.key(3), block_size=500)
+    c = estimate_id(x, key=jax.random.key(4), block_size=500)
+    assert a == b
+    assert a.diagnostics["n_blocks"] == 3
+    assert a.dimension == pytest.approx(3, rel=0.05)
+    assert c.dimension == pytest.approx(a.dimension, rel=0.05)
+
+
+def test_duplicates_dropped_counted_and_harmless():
+    rng = np.random.default_rng(7)
+    clean = _cube(2000, 5, 10, 8)
+    copies = clean[rng.choice(len(clean), 200, replace=False)]
+    near = clean[:50] + 1e-13 * rng.standard_normal((50, 10))
+    dup = rng.permutation(np.vstack([clean, copies, near]))
+    for fn in (twonn, mle_levina_bickel, calibrated_id):
+        ref, got = fn(clean), fn(dup)
+        assert np.isfinite(got.dimension) and got.dimension > 0
+        assert got.dimension == pytest.approx(ref.dimension, rel=0.05), fn.__name__
+        assert got.n_dropped == 250
+        assert got.dropped_reasons == {"duplicate": 200, "near_duplicate": 50}
+        assert got.n_points == 2000
+    with pytest.raises(InputError, match="duplicates"):
+        twonn(dup, duplicates="error")
+
+
+def test_multiscale_flags_noise_but_not_clean_data():
+    rng = np.random.default_rng(9)
+    clean = multiscale_id(_cube(2000, 3, 10, 10))
+    assert clean.diagnostics["plateau"] and clean.diagnostics["warning"] is None
+    assert clean.dimension == pytest.approx(3, rel=0.08)
+    noisy = _rotate(rng.standard_normal((2000, 6)), 40, rng) + 0.15 * rng.standard_normal(
+        (2000, 40)
+    )
+    est = multiscale_id(noisy)
+    assert not est.diagnostics["plateau"]
+    assert "falls" in est.diagnostics["warning"]
+    dims = [s["dimension"] for s in est.diagnostics["scales"]]
+    assert dims[0] > dims[-1] * 1.2
+
+
+@pytest.mark.parametrize(
+    "points, k, match",
+    [
+        (np.arange(10.0), None, "points: must be a 2-D"),
+        ([["a", "b"], ["c", "d"], ["e", "f"]], None, "points: must be a numeric"),
+        (np.ones((50, 3)), None, "points: all rows are identical"),
+        (np.vstack([np.random.default_rng(0).random((40, 3)), [[np.nan, 0, 0]]]), None, "NaN"),
+        (np.random.default_rng(0).random((40, 3)), 40, r"k: must be an integer in \[2, 39\]"),
+        (np.random.default_rng(0).random((40, 3)), 1, r"k: must be an integer in \[2, 39\]"),
+    ],
+)
+def test_bad_input_raises_input_error(points, k, match):
+    for estimator in ("twonn", "mle", "calibrated") if k is None else ("mle", "calibrated"):
+        with pytest.raises(InputError, match=match if estimator != "calibrated" else match[:5]):
+            estimate_id(points, estimator=estimator, k=k)
+
+
+def test_unknown_estimator_and_twonn_k():
+    x = _cube(100, 2, 3, 0)
+    with pytest.raises(InputError, match="estimator: must be one of"):
+        estimate_id(x, estimator="danco")
+    with pytest.raises(InputError, match="k: twonn"):
+        estimate_id(x, estimator="twonn", k=5)
+
+
+def test_result_is_frozen_and_json_ready():
+    est = estimate_id(_cube(400, 2, 3, 1), estimator="multiscale")
+    assert isinstance(est, IDEstimate)
+    with pytest.raises(AttributeError):
+        est.dimension = 3.0
+    d = json.loads(json.dumps(est.to_dict()))
+    assert d["estimator"] == "multiscale" and len(d["ci"]) == 2
+    assert d["diagnostics"]["scales"][0]["n1"] == 1
+
+
+def test_layer_dimensions_over_dict_and_list():
+    x = _cube(600, 3, 3, 2)
+    h = np.tanh(x @ np.random.default_rng(3).standard_normal((3, 20)))
+    rows = layer_dimensions({"data": x, "hidden 1": h}, estimator="twonn")
+    assert [r.layer for r in rows] == ["data", "hidden 1"]
+    assert [r.width for r in rows] == [3, 20]
+    assert all(abs(r.estimate.dimension - 3) < 0.5 for r in rows)
+    assert rows[1].to_dict()["layer"] == "hidden 1"
+    assert [r.layer for r in layer_dimensions([x], estimator="twonn")] == ["layer_0"]
+    with pytest.raises(InputError, match="activations"):
+        layer_dimensions(x)
+    with pytest.raises(InputError, match=r"activations\['bad'\]"):
+        layer_dimensions({"bad": np.ones((10, 2))}, estimator="twonn")
+
+
+def test_agrees_with_scikit_dimension():
+    skdim = pytest.importorskip("skdim")
+    x = _cube(1500, 4, 7, 11)  # <= 25 ambient dims: skdim searches neighbours, no full sort
+    ours = twonn(x, method="linear", discard_fraction=0.1).dimension
+    assert ours == pytest.approx(skdim.id.TwoNN().fit(x).dimension_, rel=1e-6)
+    ours = twonn(x, discard_fraction=0.1).dimension
+    theirs = skdim.id.TwoNN(method="mle", discard_fraction=0.1).fit(x).dimension_
+    assert ours == pytest.approx(theirs, rel=1e-6)
+    ours = mle_levina_bickel(x, k=20).dimension
+    assert ours == pytest.approx(skdim.id.MLE().fit(x).dimension_, rel=1e-6)
