@@ -25,6 +25,7 @@ _SUBCOMMANDS = (
     "model_scaling",
     "regimes",
     "layer_dims",
+    "digits",
 )
 
 

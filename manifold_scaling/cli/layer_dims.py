@@ -18,7 +18,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, help="seed of the trial")
     p.add_argument("--points", type=int, default=4000, help="fresh points pushed through")
     p.add_argument("--estimator", help="ID estimator (default: the most accurate)")
-    p.add_argument("--out", type=Path, help="write JSON and a PNG figure here (prefix)")
+    p.add_argument("--out", type=Path, help="write JSON and PNG figures here (prefix)")
+    p.add_argument("--umap", action="store_true", help="with --out: also UMAP views (slower)")
     p.set_defaults(func=run)
 
 
@@ -39,6 +40,19 @@ def run(args) -> int:
     print(layer_table(result))
     if args.out:
         save_layer_dimensions(result, args.out.with_suffix(".json"))
-        layer_figure(result, args.out.with_suffix(".png"))
-        print(f"Wrote {args.out.with_suffix('.json')}, {args.out.with_suffix('.png')}")
+        from ..plots_id import estimate_vs_scale_plot, umap_views
+
+        written = [
+            args.out.with_suffix(".json"),
+            layer_figure(result, args.out.with_suffix(".png")),
+            estimate_vs_scale_plot(
+                result["multiscale"], f"{args.out}_scales.png", true_d=result["d"]
+            ),
+        ]
+        if args.umap:
+            from ..studies.representations import trial_views
+
+            panels, colour = trial_views(record)
+            written.append(umap_views(panels, colour, f"{args.out}_umap.png"))
+        print("Wrote " + ", ".join(map(str, written)))
     return 0

@@ -41,13 +41,20 @@ def load_trial(run_dir, *, d=None, size=None, seed=None):
     ]
     if not matches:
         have = sorted(
-            {(r.config["manifold"]["intrinsic_dim"], r.config["n_train"], r.config["seed"]) for r in records}
+            {
+                (r.config["manifold"]["intrinsic_dim"], r.config["n_train"], r.config["seed"])
+                for r in records
+            }
         )
-        raise InputError("--d/--size/--seed", f"no trial matches; available (d, size, seed): {have[:12]}")
+        raise InputError(
+            "--d/--size/--seed", f"no trial matches; available (d, size, seed): {have[:12]}"
+        )
     return matches[-1]
 
 
-def layer_dimensions_of_trial(record, *, n_points: int = 4000, estimator: str | None = None, key=None):
+def layer_dimensions_of_trial(
+    record, *, n_points: int = 4000, estimator: str | None = None, key=None
+):
     """ID of latent, data, student hidden layers and teacher hidden layers of one trial."""
     config = config_from_dict(TrialConfig, record.config)
     key = jax.random.key(config.seed + 12345) if key is None else key
@@ -60,12 +67,13 @@ def layer_dimensions_of_trial(record, *, n_points: int = 4000, estimator: str | 
         layers[f"student hidden {i + 1}"] = h
     for i, h in enumerate(teacher.hidden(sample.z)):
         layers[f"teacher hidden {i + 1}"] = h
-    rows = []
+    rows, curves = [], {}
     for j, (name, acts) in enumerate(layers.items()):
         kw = {"key": jax.random.fold_in(k_est, j)}
         if estimator:
             kw["estimator"] = estimator
         est = estimate_id(np.asarray(acts, np.float64), **kw)
+        curves[name] = estimate_id(np.asarray(acts, np.float64), estimator="multiscale").to_dict()
         rows.append(
             {
                 "layer": name,
@@ -82,7 +90,23 @@ def layer_dimensions_of_trial(record, *, n_points: int = 4000, estimator: str | 
         "seed": config.seed,
         "test_loss": record.metrics.get("test_loss"),
         "layers": rows,
+        "multiscale": curves,
     }
+
+
+def trial_views(record, *, n_points: int = 2000, key=None) -> tuple[dict, np.ndarray]:
+    """Point clouds for UMAP views: latent z, ambient x and the student's last hidden layer."""
+    config = config_from_dict(TrialConfig, record.config)
+    key = jax.random.key(config.seed + 54321) if key is None else key
+    embedder, _ = trial_setup(config)
+    sample = sample_manifold(key, embedder, n_points)
+    last = student_hidden(params_from_arrays(record.arrays), sample.x)[-1]
+    panels = {
+        "latent z": np.asarray(sample.z),
+        "data x": np.asarray(sample.x),
+        "student last hidden layer": np.asarray(last),
+    }
+    return panels, np.asarray(sample.z)[:, 0]
 
 
 def layer_table(result: dict) -> str:
