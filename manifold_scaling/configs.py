@@ -100,25 +100,43 @@ def _coerce(tp, value, name):
     return value
 
 
-def save_json(path, obj) -> None:
-    """Atomic JSON write (temp file + rename)."""
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename.
+
+    The file gets the permissions an ordinary ``open`` would give (mkstemp's are owner-only).
+    """
     import os
     import tempfile
+    from pathlib import Path
 
-    path = os.fspath(path)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=False, default=_json_default)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_json(path, obj) -> None:
+    """Atomic JSON write (temp file + fsync + rename)."""
+    text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default)
+    atomic_write_bytes(path, text.encode())
 
 
 def _json_default(obj):

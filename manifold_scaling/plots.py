@@ -80,17 +80,22 @@ def local_slope_plot(summary: dict, path, *, x_label="training points D"):
         ls = res["local_slopes"]
         mids = np.asarray(ls["midpoints"], float)
         slopes = np.asarray(ls["slopes"], float)
-        ax.plot(mids, slopes, "o-", color=color, label=f"d={res['d']}")
+        ax.plot(mids, slopes, "-", color=color, lw=1, label=f"d={res['d']}")
+        # Filled markers: slopes between two sizes inside the fit window; open: outside it.
+        window = res.get("fit_window") or (np.inf, -np.inf)
+        inside = (np.asarray(ls["sizes_lo"]) >= window[0]) & (
+            np.asarray(ls["sizes_hi"]) <= window[1]
+        )
+        ax.plot(mids[inside], slopes[inside], "o", color=color)
+        ax.plot(mids[~inside], slopes[~inside], "o", mfc="white", color=color)
         if ls.get("slopes_ci") is not None:
             ci = np.asarray(ls["slopes_ci"], float)
-            ax.fill_between(mids, ci[:, 0], ci[:, 1], color=color, alpha=0.15)
+            ax.fill_between(mids, ci[:, 0], ci[:, 1], color=color, alpha=0.12, lw=0)
         ax.axhline(res["predicted_alpha"], color=color, ls="--", lw=1)
-        if res.get("fit_window"):
-            ax.axvspan(*res["fit_window"], color=color, alpha=0.04)
     ax.set_xscale("log")
     ax.set_xlabel(x_label)
     ax.set_ylabel("local slope  -Δlog L / Δlog D")
-    ax.set_title("Local slopes (dashed: 4/d; shaded: fit windows)")
+    ax.set_title("Local slopes (dashed: 4/d; open markers: outside the fit window)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=130)

@@ -16,8 +16,6 @@ import io
 import json
 import logging
 import math
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..configs import config_hash, config_to_dict, save_json
+from ..configs import atomic_write_bytes, config_hash, config_to_dict, save_json
 
 logger = logging.getLogger(__name__)
 
@@ -135,22 +133,6 @@ def npz_bytes(arrays: dict) -> bytes:
             with zf.open(info, "w", force_zip64=True) as fh:
                 np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
     return buffer.getvalue()
-
-
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_record(
