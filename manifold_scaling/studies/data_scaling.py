@@ -24,7 +24,7 @@ from ..fitting import fit_power_law, local_slopes, select_window
 from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
 from ..provenance import provenance
 from ..students import StudentConfig
-from ..teachers import TeacherConfig, calibrate_teacher
+from ..teachers import TeacherConfig, calibrate_teacher, init_teacher, teacher_linear_r2
 from ..training import TrainConfig
 from .trial import TrialConfig, batch_key, run_trial, run_trials_on_devices
 
@@ -118,10 +118,18 @@ def calibrated_teachers(config: DataScalingConfig) -> dict[int, tuple[TeacherCon
     """Apply the teacher rule once per d (it looks at the teacher only, never at the exponent)."""
     out = {}
     for d in config.dims:
-        if config.teacher_target_r2 is None:
-            out[d] = (config.teacher, {"gain": config.teacher.gain, "rule": "fixed gain"})
-            continue
         k = jax.random.fold_in(jax.random.key(study_key(config.seed, d)), 17)
+        if config.teacher_target_r2 is None:
+            # No rule, but the nonlinearity is still measured and reported.
+            k_teacher, k_eval = jax.random.split(k)
+            coords = {"sphere": d + 1, "torus": 2 * d}.get(config.latent, d)
+            teacher = init_teacher(k_teacher, config.teacher, coords, config.latent)
+            r2 = teacher_linear_r2(k_eval, teacher, config.latent, d)
+            out[d] = (
+                config.teacher,
+                {"gain": config.teacher.gain, "linear_r2": r2, "rule": "fixed gain"},
+            )
+            continue
         teacher, cal = calibrate_teacher(
             k, config.teacher, config.latent, d, target_r2=config.teacher_target_r2
         )
