@@ -153,9 +153,20 @@ def _typed(key):
     static_argnames=("manifold", "teacher_config", "config", "n_chunks", "task", "loss_power"),
 )
 def _run(
-    key, params, embed_params, teacher_arrays, x_val, y_val, *,
-    manifold, teacher_config, config, n_chunks, task, loss_power,
-):  # fmt: skip
+    key,
+    params,
+    embed_params,
+    teacher_arrays,
+    x_val,
+    y_val,
+    *,
+    manifold,
+    teacher_config,
+    config,
+    n_chunks,
+    task,
+    loss_power,
+):
     dtype = x_val.dtype
     embedder = Embedder(manifold, embed_params)
     teacher = Teacher(teacher_config, *teacher_arrays)

@@ -15,7 +15,9 @@ from manifold_scaling.manifolds import (
 
 
 def _pca_rank(x, tol=1e-5):
-    s = np.linalg.svd(np.asarray(x, np.float64) - np.asarray(x, np.float64).mean(0), compute_uv=False)
+    s = np.linalg.svd(
+        np.asarray(x, np.float64) - np.asarray(x, np.float64).mean(0), compute_uv=False
+    )
     return int(np.sum(s > tol * s[0]))
 
 
@@ -75,7 +77,9 @@ def _covering_dimension(x, radii):
 def test_covering_number_scaling_gives_d(key, latent, d, ambient):
     cfg = ManifoldConfig(intrinsic_dim=d, latent=latent, ambient_dim=ambient, embedding="rotation")
     sample = sample_manifold(key, init_embedding(key, cfg), 6000)
-    scale = float(np.median(np.linalg.norm(np.asarray(sample.x) - np.asarray(sample.x).mean(0), axis=1)))
+    scale = float(
+        np.median(np.linalg.norm(np.asarray(sample.x) - np.asarray(sample.x).mean(0), axis=1))
+    )
     radii = scale * np.array([0.5, 0.35, 0.25, 0.18]) * (2 if d == 3 else 1)
     est = _covering_dimension(sample.x, radii)
     assert abs(est - d) < 0.35 * d, est

@@ -10,7 +10,6 @@ an unconverged point measures the optimiser, not the model size.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -25,9 +24,9 @@ from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig, sample_manifold
 from ..online import convergence, train_online
 from ..provenance import provenance
 from ..students import StudentConfig, parameter_count
+from ..sweep import TrialOutput
 from ..teachers import TeacherConfig
 from ..training import TrainConfig, evaluate_loss
-from ._outputs import to_sweep_output
 from .data_scaling import TOLERANCE, DimensionVerdict, calibrated_teachers, study_key
 from .trial import TrialConfig, trial_setup
 
@@ -46,17 +45,21 @@ _ONLINE_TRAIN = TrainConfig(learning_rate=1e-2, batch_size=256, eval_every=250)
 class ModelScalingConfig:
     """A model-size sweep: every (d, width, seed), each student trained on fresh data for ``steps``.
 
-    Defaults follow Sharma & Kaplan: inputs padded into 20 dimensions, a depth-2 ReLU student of
-    growing width, N = every parameter (including those on padded inputs, as they count), Adam on
-    fresh batches. The teacher rule is the data-scaling one (linear R^2 = ``teacher_target_r2``).
+    Defaults follow Sharma & Kaplan (a depth-2 ReLU student of growing width, N = every
+    parameter, Adam on fresh batches) except the input: the student sees the d latent coordinates
+    (``ambient_dim = 0``). Their zero-padded 20-dimensional inputs add first-layer weights that never
+    train (their inputs are 0) yet count in N, which stretches the N axis at small widths (20w
+    against dw dead-or-alive weights); ``ambient_dim=20, embedding="pad"`` reproduces their setup.
+    The teacher rule is the data-scaling one (linear R^2 = ``teacher_target_r2``), and one step
+    budget serves every width: the convergence rule, not a per-width budget, decides the window.
     """
 
     dims: tuple[int, ...] = (3, 4, 6)
-    widths: tuple[int, ...] = (8, 12, 16, 24, 32, 48, 64)
+    widths: tuple[int, ...] = (6, 8, 11, 16, 22, 32)
     seeds: int = 2
     seed: int = 0
     latent: Literal["cube", "gaussian", "sphere", "torus"] = "cube"
-    ambient_dim: int = 20
+    ambient_dim: int = 0
     embedding: Literal["pad", "rotation", "network"] = "pad"
     embedding_gain: float = 1.0
     noise_std: float = 0.0
@@ -68,8 +71,8 @@ class ModelScalingConfig:
     n_val: int = 4096
     n_test: int = 16384
     loss_power: float = 2.0
-    convergence_window: float = 0.5
-    convergence_tol: float = 0.2
+    convergence_window: float = 0.25
+    convergence_tol: float = 0.1
     min_decades: float = 1.0
     with_floor: bool = False
     n_bootstrap: int = 1000
@@ -81,13 +84,17 @@ class ModelScalingConfig:
         for d in self.dims:
             check_int("--dims", d, minimum=1, maximum=64)
         if len(set(self.widths)) < 3:
-            raise InputError("--widths", f"need at least 3 distinct widths (got {list(self.widths)})")
+            raise InputError(
+                "--widths", f"need at least 3 distinct widths (got {list(self.widths)})"
+            )
         for w in self.widths:
             check_int("--widths", w, minimum=1, maximum=1 << 16)
         check_int("--seeds", self.seeds, minimum=1, maximum=1000)
         check_int("--seed", self.seed, minimum=0, maximum=2**31 - 1)
         if self.latent not in LATENTS:
-            raise InputError("--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})")
+            raise InputError(
+                "--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})"
+            )
         if self.embedding not in EMBEDDINGS:
             raise InputError(
                 "--embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {self.embedding!r})"
@@ -212,13 +219,7 @@ def run_online_trial(config: TrialConfig):
         "curve_train": res.curve_train,
         "curve_val": res.curve_val,
     }
-    return to_sweep_output(_Outputs(metrics, arrays))
-
-
-@dataclass(frozen=True)
-class _Outputs:
-    metrics: dict
-    arrays: dict
+    return TrialOutput(metrics, arrays)
 
 
 # --- analysis --------------------------------------------------------------------------------
@@ -418,19 +419,34 @@ def run_model_scaling(
         "trials": {"total": len(trials), "run": result.n_run, "skipped": result.n_skipped},
         "records": {"table": result.table_path.name, "manifest": result.manifest_path.name},
     }
+    curves = {(r["d"], r["width"], r["seed"]): rec.arrays for r, rec in zip(rows, result.records)}
+    save_curves(out_dir / "curves.npz", curves)
+    summary["curves"] = "curves.npz"
     save_json(out_dir / "summary.json", summary)
     if make_figures:
         from ..plots_regimes import model_scaling_figures
 
-        curves = {
-            (r["d"], r["width"], r["seed"]): rec.arrays
-            for r, rec in zip(rows, result.records)
-        }
         summary["figures"] = model_scaling_figures(summary, rows, curves, out_dir)
         save_json(out_dir / "summary.json", summary)
     return summary
 
 
-def verdict_fields() -> tuple[str, ...]:
-    """The public per-d fields of ``summary.json`` (shared with data-scaling)."""
-    return tuple(f.name for f in dataclasses.fields(DimensionVerdict))
+def save_curves(path, curves: dict) -> None:
+    """Every trial's validation curve in one small npz (keys ``d{d}_w{width}_s{seed}``)."""
+    arrays = {"steps": next(iter(curves.values()))["curve_steps"]} if curves else {}
+    for (d, w, s), arr in curves.items():
+        arrays[f"d{d}_w{w}_s{s}"] = np.asarray(arr["curve_val"], np.float32)
+    np.savez_compressed(path, **arrays)
+
+
+def load_curves(path) -> dict:
+    """Inverse of :func:`save_curves`: ``{(d, width, seed): {"curve_steps", "curve_val"}}``."""
+    with np.load(path) as z:
+        steps = z["steps"]
+        out = {}
+        for name in z.files:
+            if name == "steps":
+                continue
+            d, w, s = (int(part[1:]) for part in name.split("_"))
+            out[(d, w, s)] = {"curve_steps": steps, "curve_val": z[name]}
+    return out

@@ -1,0 +1,158 @@
+"""Model-size scaling: the window rule and fit on known curves, and a tiny run through the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from manifold_scaling.cli import main
+from manifold_scaling.studies.model_scaling import ModelScalingConfig, analyse_width_sweep
+
+TINY = [
+    "--dims",
+    "2",
+    "3",
+    "--widths",
+    "4",
+    "8",
+    "16",
+    "--seeds",
+    "2",
+    "--steps",
+    "1000",
+    "--n-test",
+    "512",
+    "--n-val",
+    "128",
+    "--bootstrap",
+    "60",
+    "--no-progress",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ms") / "run"
+    assert main(["model-scaling", *TINY, "--convergence-tol", "0.5", "--out", str(out)]) == 0
+    return out
+
+
+def test_summary_has_the_data_scaling_fields_and_per_point_convergence(tiny_run):
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["study"] == "model-scaling"
+    assert [r["d"] for r in summary["results"]] == [2, 3]
+    for res in summary["results"]:
+        for f in ("d", "alpha", "alpha_ci", "predicted_alpha", "fit_window", "ratio", "reading"):
+            assert f in res
+        assert res["predicted_alpha"] == pytest.approx(4 / res["d"])
+        per = res["diagnostics"]["per_size"]
+        assert len(per) == 3 and all(len(p["converged"]) == 2 for p in per)
+        sizes = [p["size"] for p in per]
+        assert sizes == sorted(sizes) and sizes[0] < sizes[-1]  # N grows with the width
+        # Bigger students reach lower loss at unlimited data.
+        losses = [p["test_loss_mean"] for p in per]
+        assert losses[-1] < losses[0]
+        if res["alpha"] is not None:
+            lo, hi = res["alpha_ci"]
+            assert lo <= res["alpha"] <= hi
+            assert res["fit_window"][0] >= sizes[0]
+    assert "converged" in summary["convergence_rule"]
+    for name in (
+        "loss_vs_params.png",
+        "local_slopes.png",
+        "four_over_alpha.png",
+        "convergence.png",
+    ):
+        assert (tiny_run / name).stat().st_size > 1000
+    rows = [json.loads(line) for line in (tiny_run / "trials.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 * 3 * 2
+
+
+def test_rerun_resumes_with_identical_numbers(tiny_run):
+    before = json.loads((tiny_run / "summary.json").read_text())
+    assert (
+        main(
+            [
+                "model-scaling",
+                *TINY,
+                "--convergence-tol",
+                "0.5",
+                "--out",
+                str(tiny_run),
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
+    after = json.loads((tiny_run / "summary.json").read_text())
+    assert after["trials"]["skipped"] == 12 and after["trials"]["run"] == 0
+    assert [r["alpha"] for r in after["results"]] == [r["alpha"] for r in before["results"]]
+
+
+def _rows(alpha, widths, *, unconverged_from=None, seeds=2, noise=0.03):
+    rng = np.random.default_rng(0)
+    rows = []
+    for w in widths:
+        n = 3 * w + w + w * w + w + w + 1  # a depth-2 student on 3 inputs
+        for s in range(seeds):
+            bad = unconverged_from is not None and w >= unconverged_from
+            rows.append(
+                {
+                    "n_params": n,
+                    "width": w,
+                    "seed": s,
+                    "test_loss": 5.0 * n ** (-alpha) * np.exp(noise * rng.standard_normal()),
+                    "converged": not bad,
+                    "late_drop": 0.3 if bad else 0.02,
+                }
+            )
+    return rows
+
+
+def test_analysis_recovers_alpha_and_stops_at_unconverged_widths(key):
+    config = ModelScalingConfig(dims=(3,), n_bootstrap=200)
+    widths = [4, 6, 8, 12, 16, 24, 32, 48, 64]
+    verdict = analyse_width_sweep(3, _rows(4 / 3, widths, unconverged_from=48), config, {}, key=key)
+    n32 = 3 * 32 + 32 + 32 * 32 + 32 + 32 + 1
+    assert verdict.fit_window[1] == n32
+    assert verdict.alpha == pytest.approx(4 / 3, abs=0.08)
+    assert verdict.alpha_ci[0] <= 4 / 3 <= verdict.alpha_ci[1]
+    assert verdict.ratio == pytest.approx(1.0, abs=0.06)
+    assert "consistent with 4/d" in verdict.reading
+    assert f"not converged beyond N = {n32}" in verdict.reading
+    assert (
+        "not converged" in verdict.diagnostics["excluded"][str(3 * 48 + 48 + 48 * 48 + 48 + 48 + 1)]
+    )
+
+
+def test_analysis_with_nothing_converged_gives_no_exponent(key):
+    config = ModelScalingConfig(dims=(3,), n_bootstrap=100)
+    verdict = analyse_width_sweep(
+        3, _rows(1.0, [4, 8, 16], unconverged_from=1), config, {}, key=key
+    )
+    assert verdict.alpha is None and verdict.fit_window is None
+    assert verdict.reading.startswith("no width converged")
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--widths", "0", "8", "16"], "--widths"),
+        (["--widths", "8", "8", "16"], "--widths"),
+        (["--dims", "0"], "--dims"),
+        (["--steps", "10"], "--steps"),
+        (["--convergence-tol", "2"], "--convergence-tol"),
+        (["--convergence-window", "0"], "--convergence-window"),
+        (["--embedding", "fold"], "--embedding"),
+        (["--dims", "8", "--ambient-dim", "4"], "--ambient-dim"),
+        (["--lr", "-1"], "learning_rate"),
+    ],
+)
+def test_bad_input_one_line_exit_2(args, needle, tmp_path, capsys):
+    out = tmp_path / "bad"
+    code = main(["model-scaling", "--out", str(out), "--no-progress", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
