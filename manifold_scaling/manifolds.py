@@ -102,14 +102,14 @@ def init_embedding(key, config: ManifoldConfig) -> Embedder:
     m, n_amb = config.coord_dim, config.input_dim
     k_rot, k_w1, k_b1, k_w2 = jax.random.split(key, 4)
     # A Haar-random orthonormal frame: first m columns of Q from the QR of a Gaussian matrix.
-    q, r = jnp.linalg.qr(jax.random.normal(k_rot, (n_amb, n_amb)))
+    q, r = jnp.linalg.qr(jax.random.normal(k_rot, (n_amb, n_amb), jnp.float32))
     q = q * jnp.sign(jnp.diag(r))[None, :]
     params = {"frame": q[:, :m]}
     if config.embedding == "network":
         hidden = max(64, 2 * n_amb)
-        params["w1"] = jax.random.normal(k_w1, (m, hidden)) / jnp.sqrt(m)
-        params["b1"] = 0.5 * jax.random.normal(k_b1, (hidden,))
-        params["w2"] = jax.random.normal(k_w2, (hidden, n_amb)) / jnp.sqrt(hidden)
+        params["w1"] = jax.random.normal(k_w1, (m, hidden), jnp.float32) / jnp.sqrt(m)
+        params["b1"] = 0.5 * jax.random.normal(k_b1, (hidden,), jnp.float32)
+        params["w2"] = jax.random.normal(k_w2, (hidden, n_amb), jnp.float32) / jnp.sqrt(hidden)
     return Embedder(config, params)
 
 

@@ -31,7 +31,7 @@ def init_student(key, config: StudentConfig, input_dim: int, output_dim: int = 1
     keys = jax.random.split(key, len(sizes) - 1)
     params = []
     for k, fan_in, fan_out in zip(keys, sizes[:-1], sizes[1:]):
-        w = jax.random.normal(k, (fan_in, fan_out)) * jnp.sqrt(2.0 / fan_in)
+        w = jax.random.normal(k, (fan_in, fan_out), jnp.float32) * jnp.sqrt(2.0 / fan_in)
         params.append((w, jnp.zeros((fan_out,))))
     return params
 

@@ -124,8 +124,8 @@ def _init_params(key, config: TeacherConfig, input_dim: int) -> list:
     params = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         gain = config.gain if i < len(sizes) - 2 else 1.0
-        w = gain * jax.random.normal(keys[2 * i], (fan_in, fan_out)) / jnp.sqrt(fan_in)
-        b = config.bias_std * jax.random.normal(keys[2 * i + 1], (fan_out,))
+        w = gain * jax.random.normal(keys[2 * i], (fan_in, fan_out), jnp.float32) / jnp.sqrt(fan_in)
+        b = config.bias_std * jax.random.normal(keys[2 * i + 1], (fan_out,), jnp.float32)
         params.append((w, b))
     return params
 

@@ -194,7 +194,7 @@ def _train_core(key, params, x, y, x_val, y_val, *, config, steps, task, loss_po
         if batch == n:
             xb, yb = x, y
         else:
-            idx = jax.random.randint(k, (batch,), 0, n)
+            idx = jax.random.randint(k, (batch,), 0, n, jnp.int32)  # same draws with or without x64
             xb, yb = x[idx], y[idx]
         g = grad_fn(p, xb, yb)
         updates, s = opt.update(g, s, p)

@@ -19,7 +19,9 @@ def positive_int_list(text: str) -> int:
 
 def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
     g = p.add_argument_group("study")
-    g.add_argument("--config", type=Path, help="JSON or TOML file of config fields (flags override it)")
+    g.add_argument(
+        "--config", type=Path, help="JSON or TOML file of config fields (flags override it)"
+    )
     g.add_argument("--dims", type=positive_int_list, nargs="+", help="intrinsic dimensions d")
     if sizes:
         g.add_argument("--sizes", type=positive_int_list, nargs="+", help="training-set sizes D")

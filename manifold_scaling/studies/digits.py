@@ -73,7 +73,9 @@ def load_digits_data():
 
 def _split(seed: int):
     x, y = load_digits_data()
-    perm = np.asarray(jax.random.permutation(jax.random.key(seed), len(x)))
+    perm = np.asarray(
+        jax.random.permutation(jax.random.key(seed), jnp.arange(len(x), dtype=jnp.int32))
+    )
     return x[perm[N_TEST:]], y[perm[N_TEST:]], x[perm[:N_TEST]], y[perm[:N_TEST]]
 
 

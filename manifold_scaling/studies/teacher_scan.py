@@ -56,7 +56,10 @@ def teacher_scan(
 
 
 def teacher_scan_table(table: dict) -> str:
-    lines = ["| setting | d | teacher R² | α_D | 4/d | ratio | window |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| setting | d | teacher R² | α_D | 4/d | ratio | window |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in table["rows"]:
         alpha = "–" if r["alpha"] is None else f"{r['alpha']:.2f}"
         ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}"

@@ -140,7 +140,10 @@ def params_to_arrays(params) -> dict[str, np.ndarray]:
 
 def params_from_arrays(arrays: dict) -> list:
     n = sum(1 for k in arrays if k.startswith("student_w"))
-    return [(jnp.asarray(arrays[f"student_w{i}"]), jnp.asarray(arrays[f"student_b{i}"])) for i in range(n)]
+    return [
+        (jnp.asarray(arrays[f"student_w{i}"]), jnp.asarray(arrays[f"student_b{i}"]))
+        for i in range(n)
+    ]
 
 
 def run_trial(config: TrialConfig) -> TrialOutput:
