@@ -897,3 +897,54 @@ def _parse_number(name, path, line, column, text) -> float:
         raise InputError(
             name, f"{path} line {line}: column '{column}' is not a number (got {text!r})"
         ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class WindowedFit:
+    """The window a rule selected, the power law fitted inside it, and local slopes everywhere."""
+
+    window: FitWindow
+    fit: PowerLawFit | None  # None when fewer than 3 sizes pass the rule
+    slopes: LocalSlopes
+
+
+def fit_in_window(
+    sizes,
+    losses,
+    passes_by_size,
+    *,
+    key,
+    groups=None,
+    reasons=None,
+    rule_text: str = "",
+    min_decades: float = 1.0,
+    with_floor: bool = False,
+    n_bootstrap: int = 500,
+    ci: float = 0.90,
+) -> WindowedFit:
+    """:func:`select_window` over the distinct sizes, then :func:`fit_power_law` on every
+    observation inside the window; :func:`local_slopes` over all positive observations.
+
+    ``passes_by_size[i]`` is the caller's diagnostic for the i-th distinct size (sorted).
+    """
+    import jax  # lazily: the ``fit`` CLI validates its CSV before paying for JAX's import
+
+    sizes = np.asarray(sizes, float)
+    losses = np.asarray(losses, float)
+    groups = None if groups is None else np.asarray(groups)
+    window = select_window(
+        np.unique(sizes), np.asarray(passes_by_size), reasons=reasons,
+        min_decades=min_decades, rule_text=rule_text,
+    )  # fmt: skip
+    k_fit, k_slopes = jax.random.split(key)
+    positive = np.isfinite(losses) & (losses > 0)
+    pick = (lambda m: None) if groups is None else (lambda m: groups[m])  # noqa: E731
+    slopes = local_slopes(sizes[positive], losses[positive], groups=pick(positive), key=k_slopes)
+    fit = None
+    if window.lo is not None and len(window.sizes) >= 3:
+        m = (sizes >= window.lo) & (sizes <= window.hi) & positive
+        fit = fit_power_law(
+            sizes[m], losses[m], key=k_fit, groups=pick(m), with_floor=with_floor,
+            n_bootstrap=n_bootstrap, ci=ci,
+        )  # fmt: skip
+    return WindowedFit(window, fit, slopes)

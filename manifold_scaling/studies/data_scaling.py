@@ -20,7 +20,7 @@ import numpy as np
 
 from ..configs import config_to_dict, save_json
 from ..errors import InputError, check_float, check_int
-from ..fitting import fit_power_law, local_slopes, select_window
+from ..fitting import fit_in_window
 from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
 from ..provenance import provenance
 from ..students import StudentConfig
@@ -249,25 +249,14 @@ def analyse_dimension(
         f"longest run of sizes where every seed has train <= {config.interpolation_ratio:g} x test "
         f"and P >= {config.min_params_per_point:g} x D"
     )
-    window = select_window(
-        uniq, np.array(passes), reasons=reasons, min_decades=config.min_decades, rule_text=rule
-    )
-    k_fit, k_slopes = jax.random.split(key)
-    positive = np.isfinite(test) & (test > 0)
-    slopes = local_slopes(sizes[positive], test[positive], groups=seeds[positive], key=k_slopes)
-    fit = None
+    wf = fit_in_window(
+        sizes, test, passes, key=key, groups=seeds, reasons=reasons, rule_text=rule,
+        min_decades=config.min_decades, with_floor=config.with_floor,
+        n_bootstrap=config.n_bootstrap, ci=config.ci,
+    )  # fmt: skip
+    window, fit, slopes = wf.window, wf.fit, wf.slopes
     alpha = alpha_ci = ratio = None
-    if window.lo is not None and len(window.sizes) >= 3:
-        m = (sizes >= window.lo) & (sizes <= window.hi) & positive
-        fit = fit_power_law(
-            sizes[m],
-            test[m],
-            key=k_fit,
-            groups=seeds[m],
-            with_floor=config.with_floor,
-            n_bootstrap=config.n_bootstrap,
-            ci=config.ci,
-        )
+    if fit is not None:
         alpha, alpha_ci = fit.alpha, tuple(fit.alpha_ci)
         ratio = alpha / predicted
     reading, consistent, within = _reading(d, alpha, alpha_ci, predicted, window, uniq, passes)

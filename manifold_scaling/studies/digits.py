@@ -19,7 +19,7 @@ import numpy as np
 
 from ..configs import config_to_dict, save_json
 from ..errors import check_float, check_int
-from ..fitting import fit_power_law, local_slopes, select_window
+from ..fitting import fit_in_window
 from ..provenance import provenance
 from ..students import StudentConfig, parameter_count
 from ..sweep import TrialOutput
@@ -166,19 +166,14 @@ def run_digits(config: DigitsConfig, out_dir, *, options=None) -> dict:
         bool(np.all(train_l[sizes == s] <= config.interpolation_ratio * test[sizes == s]))
         for s in uniq
     ]
-    window = select_window(
-        uniq,
-        np.array(passes),
-        rule_text=f"longest run of sizes where every seed has train <= {config.interpolation_ratio:g} x test",
+    rule = (
+        f"longest run of sizes where every seed has train <= {config.interpolation_ratio:g} x test"
     )
-    key = jax.random.key(config.seed)
-    fit = None
-    if window.lo is not None and len(window.sizes) >= 3:
-        m = (sizes >= window.lo) & (sizes <= window.hi)
-        fit = fit_power_law(
-            sizes[m], test[m], key=key, groups=seeds[m], n_bootstrap=config.n_bootstrap
-        )
-    slopes = local_slopes(sizes, test, groups=seeds, key=jax.random.fold_in(key, 1))
+    wf = fit_in_window(
+        sizes, test, passes, key=jax.random.key(config.seed), groups=seeds, rule_text=rule,
+        n_bootstrap=config.n_bootstrap,
+    )  # fmt: skip
+    window, fit, slopes = wf.window, wf.fit, wf.slopes
     bound = 4.0 / d_hat
     verdict = {
         "d_hat": d_hat,

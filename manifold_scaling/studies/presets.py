@@ -15,7 +15,7 @@ from .data_scaling import DataScalingConfig
 
 REPRODUCE = DataScalingConfig(
     dims=(2, 3, 4, 6, 8),
-    sizes=(64, 128, 256, 512, 1024, 2048),
+    sizes=(64, 128, 256, 512, 1024),
     seeds=2,
     seed=0,
     ambient_dim=24,
