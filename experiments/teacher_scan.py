@@ -1,6 +1,6 @@
 """Scan the teacher's nonlinearity (linear R^2) and input frequency; alpha_D/(4/d) for each.
 
-    python experiments/teacher_scan.py [--out results/teacher-scan] [--tiny]
+python experiments/teacher_scan.py [--out results/teacher-scan] [--tiny]
 """
 
 import argparse

@@ -161,14 +161,20 @@ def test_devices_backend_on_two_host_devices_matches_local(tiny_run, tmp_path):
     import sys
 
     out = tmp_path / "dev"
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "JAX_PLATFORMS": "cpu",
+    }
     code = (
         "import sys, jax; assert jax.device_count() == 2, jax.devices();"
         "from manifold_scaling.cli import main;"
         f"sys.exit(main(['data-scaling', *{TINY!r}, '--out', {str(out)!r}, '--no-figures',"
         "'--backend', 'devices']))"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     local = [json.loads(x) for x in (tiny_run / "trials.jsonl").read_text().splitlines()]
     dev = [json.loads(x) for x in (out / "trials.jsonl").read_text().splitlines()]

@@ -45,7 +45,12 @@ def tiny_run(tmp_path_factory):
 
 def test_layer_dims_cli_reports_every_layer(tiny_run, tmp_path, capsys):
     prefix = tmp_path / "layers"
-    assert main(["layer-dims", str(tiny_run), "--size", "128", "--points", "1500", "--out", str(prefix)]) == 0
+    assert (
+        main(
+            ["layer-dims", str(tiny_run), "--size", "128", "--points", "1500", "--out", str(prefix)]
+        )
+        == 0
+    )
     result = json.loads(prefix.with_suffix(".json").read_text())
     names = [r["layer"] for r in result["layers"]]
     assert names[:2] == ["latent z", "data x"] and "student hidden 2" in names
