@@ -65,35 +65,11 @@ class DataScalingConfig:
     ci: float = 0.9
 
     def __post_init__(self):
-        if not self.dims:
-            raise InputError("--dims", "give at least one intrinsic dimension")
-        for d in self.dims:
-            check_int("--dims", d, minimum=1, maximum=64)
+        check_sweep_fields(self)
         if len(set(self.sizes)) < 3:
             raise InputError("--sizes", f"need at least 3 distinct sizes (got {list(self.sizes)})")
         for s in self.sizes:
             check_int("--sizes", s, minimum=2)
-        check_int("--seeds", self.seeds, minimum=1, maximum=1000)
-        check_int("--seed", self.seed, minimum=0, maximum=2**31 - 1)
-        if self.latent not in LATENTS:
-            raise InputError(
-                "--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})"
-            )
-        if self.embedding not in EMBEDDINGS:
-            raise InputError(
-                "--embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {self.embedding!r})"
-            )
-        check_int("--ambient-dim", self.ambient_dim, minimum=0)
-        for d in self.dims:
-            need = {"sphere": d + 1, "torus": 2 * d}.get(self.latent, d)
-            if self.ambient_dim and self.ambient_dim < need:
-                raise InputError(
-                    "--ambient-dim",
-                    f"must be >= {need} for a {self.latent} of intrinsic dimension {d}, "
-                    f"or 0 for no embedding (got {self.ambient_dim})",
-                )
-        if self.teacher_target_r2 is not None:
-            check_float("--teacher-r2", self.teacher_target_r2, minimum=0.05, maximum=0.99)
         check_int("--n-test", self.n_test, minimum=16)
         check_int("--n-val", self.n_val, minimum=16)
         check_float("--interpolation-ratio", self.interpolation_ratio, minimum=0.0, strict_min=True)
@@ -107,6 +83,33 @@ class DataScalingConfig:
         if self.teacher.task == "classification":
             return 4.0 / d
         return 2.0 * self.loss_power / d
+
+
+def check_sweep_fields(config) -> None:
+    """Range checks shared by every sweep config with dims, seeds, a manifold and a teacher rule."""
+    if not config.dims:
+        raise InputError("--dims", "give at least one intrinsic dimension")
+    for d in config.dims:
+        check_int("--dims", d, minimum=1, maximum=64)
+    check_int("--seeds", config.seeds, minimum=1, maximum=1000)
+    check_int("--seed", config.seed, minimum=0, maximum=2**31 - 1)
+    if config.latent not in LATENTS:
+        raise InputError("--latent", f"must be one of {', '.join(LATENTS)} (got {config.latent!r})")
+    if config.embedding not in EMBEDDINGS:
+        raise InputError(
+            "--embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {config.embedding!r})"
+        )
+    check_int("--ambient-dim", config.ambient_dim, minimum=0)
+    for d in config.dims:
+        need = {"sphere": d + 1, "torus": 2 * d}.get(config.latent, d)
+        if config.ambient_dim and config.ambient_dim < need:
+            raise InputError(
+                "--ambient-dim",
+                f"must be >= {need} for a {config.latent} of intrinsic dimension {d}, "
+                f"or 0 for no embedding (got {config.ambient_dim})",
+            )
+    if config.teacher_target_r2 is not None:
+        check_float("--teacher-r2", config.teacher_target_r2, minimum=0.05, maximum=0.99)
 
 
 def study_key(seed: int, d: int) -> int:

@@ -20,14 +20,20 @@ import numpy as np
 from ..configs import config_to_dict, save_json
 from ..errors import InputError, check_float, check_int
 from ..fitting import fit_in_window
-from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig, sample_manifold
+from ..manifolds import ManifoldConfig, sample_manifold
 from ..online import convergence, train_online
 from ..provenance import provenance
 from ..students import StudentConfig, parameter_count
 from ..sweep import TrialOutput
 from ..teachers import TeacherConfig
 from ..training import TrainConfig, evaluate_loss
-from .data_scaling import TOLERANCE, DimensionVerdict, calibrated_teachers, study_key
+from .data_scaling import (
+    TOLERANCE,
+    DimensionVerdict,
+    calibrated_teachers,
+    check_sweep_fields,
+    study_key,
+)
 from .trial import TrialConfig, trial_setup
 
 __all__ = [
@@ -79,37 +85,13 @@ class ModelScalingConfig:
     ci: float = 0.9
 
     def __post_init__(self):
-        if not self.dims:
-            raise InputError("--dims", "give at least one intrinsic dimension")
-        for d in self.dims:
-            check_int("--dims", d, minimum=1, maximum=64)
+        check_sweep_fields(self)
         if len(set(self.widths)) < 3:
             raise InputError(
                 "--widths", f"need at least 3 distinct widths (got {list(self.widths)})"
             )
         for w in self.widths:
             check_int("--widths", w, minimum=1, maximum=1 << 16)
-        check_int("--seeds", self.seeds, minimum=1, maximum=1000)
-        check_int("--seed", self.seed, minimum=0, maximum=2**31 - 1)
-        if self.latent not in LATENTS:
-            raise InputError(
-                "--latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})"
-            )
-        if self.embedding not in EMBEDDINGS:
-            raise InputError(
-                "--embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {self.embedding!r})"
-            )
-        check_int("--ambient-dim", self.ambient_dim, minimum=0)
-        for d in self.dims:
-            need = {"sphere": d + 1, "torus": 2 * d}.get(self.latent, d)
-            if self.ambient_dim and self.ambient_dim < need:
-                raise InputError(
-                    "--ambient-dim",
-                    f"must be >= {need} for a {self.latent} of intrinsic dimension {d}, "
-                    f"or 0 for no embedding (got {self.ambient_dim})",
-                )
-        if self.teacher_target_r2 is not None:
-            check_float("--teacher-r2", self.teacher_target_r2, minimum=0.05, maximum=0.99)
         check_int("--depth", self.depth, minimum=1, maximum=64)
         check_int("--steps", self.steps, minimum=self.train.eval_every * 4)
         check_int("--n-test", self.n_test, minimum=16)
