@@ -13,25 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..sweep import load_sweep_config
-from ._study_args import _sub, positive_int_list
-
-
-def add_manifold_teacher_arguments(p: argparse.ArgumentParser) -> None:
-    m = p.add_argument_group("manifold")
-    m.add_argument("--latent", help="cube | gaussian | sphere | torus")
-    m.add_argument("--ambient-dim", type=positive_int_list, help="ambient dimension (0: none)")
-    m.add_argument("--embedding", help="pad | rotation | network")
-    t = p.add_argument_group("teacher")
-    t.add_argument("--task", help="regression (MSE) | classification (cross-entropy)")
-    t.add_argument(
-        "--teacher-r2", help="rule: choose the teacher gain so its linear R^2 is this ('none': off)"
-    )
-    t.add_argument(
-        "--teacher-gain", type=float, help="teacher hidden-layer gain (with --teacher-r2 none)"
-    )
-    t.add_argument("--teacher-depth", type=positive_int_list)
-    t.add_argument("--teacher-width", type=positive_int_list)
-    t.add_argument("--teacher-activation", help="tanh | gelu | softplus | sin")
+from ._study_args import _sub, add_manifold_teacher_arguments, positive_int_list
 
 
 def add_common_arguments(p: argparse.ArgumentParser) -> None:

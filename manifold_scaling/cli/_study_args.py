@@ -17,23 +17,12 @@ def positive_int_list(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
-    g = p.add_argument_group("study")
-    g.add_argument(
-        "--config", type=Path, help="JSON or TOML file of config fields (flags override it)"
-    )
-    g.add_argument("--dims", type=positive_int_list, nargs="+", help="intrinsic dimensions d")
-    if sizes:
-        g.add_argument("--sizes", type=positive_int_list, nargs="+", help="training-set sizes D")
-    g.add_argument("--seeds", type=positive_int_list, help="seeds (replicates) per point")
-    g.add_argument("--seed", type=positive_int_list, help="master seed of the study")
-    g.add_argument("--out", type=Path, help="output directory")
+def add_manifold_teacher_arguments(p: argparse.ArgumentParser):
+    """The manifold and teacher flags every sweep command shares; returns the two groups."""
     m = p.add_argument_group("manifold")
     m.add_argument("--latent", help="cube | gaussian | sphere | torus")
     m.add_argument("--ambient-dim", type=positive_int_list, help="ambient dimension (0: none)")
     m.add_argument("--embedding", help="pad | rotation | network")
-    m.add_argument("--embedding-gain", type=float, help="curvature of the network embedding")
-    m.add_argument("--noise-std", type=float, help="isotropic ambient noise")
     t = p.add_argument_group("teacher")
     t.add_argument("--task", help="regression (MSE) | classification (cross-entropy)")
     t.add_argument(
@@ -45,6 +34,23 @@ def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> No
     t.add_argument("--teacher-depth", type=positive_int_list)
     t.add_argument("--teacher-width", type=positive_int_list)
     t.add_argument("--teacher-activation", help="tanh | gelu | softplus | sin")
+    return m, t
+
+
+def add_study_arguments(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
+    g = p.add_argument_group("study")
+    g.add_argument(
+        "--config", type=Path, help="JSON or TOML file of config fields (flags override it)"
+    )
+    g.add_argument("--dims", type=positive_int_list, nargs="+", help="intrinsic dimensions d")
+    if sizes:
+        g.add_argument("--sizes", type=positive_int_list, nargs="+", help="training-set sizes D")
+    g.add_argument("--seeds", type=positive_int_list, help="seeds (replicates) per point")
+    g.add_argument("--seed", type=positive_int_list, help="master seed of the study")
+    g.add_argument("--out", type=Path, help="output directory")
+    m, t = add_manifold_teacher_arguments(p)
+    m.add_argument("--embedding-gain", type=float, help="curvature of the network embedding")
+    m.add_argument("--noise-std", type=float, help="isotropic ambient noise")
     t.add_argument("--input-scale", type=float, help="teacher input frequency")
     t.add_argument("--loss-power", type=float, help="train/test loss |y - y_hat|^p (2 = MSE)")
     s = p.add_argument_group("student and training")

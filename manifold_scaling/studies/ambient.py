@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..configs import config_to_dict, save_json
+from ..configs import config_to_dict
 from ..errors import InputError, check_choice, check_int
 from ..manifolds import EMBEDDINGS
 from ..provenance import provenance
 from ..students import StudentConfig
 from ..training import TrainConfig
 from .data_scaling import DataScalingConfig
-from .regimes import Variant, intervals_agree, run_variants
+from .regimes import Variant, intervals_agree, run_variants, save_variants_summary
 
 __all__ = ["AMBIENT_BASE", "AmbientInvarianceConfig", "run_ambient_invariance", "variants"]
 
@@ -99,24 +99,15 @@ def run_ambient_invariance(
         "provenance": provenance(),
         **res.sweep,
     }
-    save_json(out_dir / "summary.json", summary)
-    if make_figures:
-        from ..plots_regimes import variants_alpha_plot, variants_loss_plot
-
-        summary["figures"] = {
-            "alpha_by_variant": Path(
-                variants_alpha_plot(
-                    summary,
-                    out_dir / "alpha_by_embedding.png",
-                    title="α_D by ambient dimension and embedding",
-                )
-            ).name,
-            "loss_vs_size": Path(
-                variants_loss_plot(summary, res.rows, out_dir / "loss_vs_size.png")
-            ).name,
-        }
-        save_json(out_dir / "summary.json", summary)
-    return summary
+    return save_variants_summary(
+        summary,
+        res.rows,
+        out_dir,
+        make_figures=make_figures,
+        alpha_figure="alpha_by_variant",
+        alpha_file="alpha_by_embedding.png",
+        title="α_D by ambient dimension and embedding",
+    )
 
 
 def _reading(agreement: dict, verdicts) -> str:

@@ -140,19 +140,24 @@ def calibrated_teachers(config: DataScalingConfig) -> dict[int, tuple[TeacherCon
     return out
 
 
+def manifold_config(config, d: int) -> ManifoldConfig:
+    """The manifold of dimension ``d`` that a sweep config (data or model scaling) describes."""
+    return ManifoldConfig(
+        intrinsic_dim=d,
+        latent=config.latent,
+        ambient_dim=config.ambient_dim,
+        embedding=config.embedding,
+        embedding_gain=config.embedding_gain,
+        noise_std=config.noise_std,
+    )
+
+
 def trial_configs(config: DataScalingConfig, teachers=None) -> list[TrialConfig]:
     """Every trial of the sweep, in (d, D, seed) order."""
     teachers = teachers or calibrated_teachers(config)
     trials = []
     for d in config.dims:
-        manifold = ManifoldConfig(
-            intrinsic_dim=d,
-            latent=config.latent,
-            ambient_dim=config.ambient_dim,
-            embedding=config.embedding,
-            embedding_gain=config.embedding_gain,
-            noise_std=config.noise_std,
-        )
+        manifold = manifold_config(config, d)
         for size in sorted(set(config.sizes)):
             for s in range(config.seeds):
                 trials.append(

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..configs import config_to_dict, save_json
+from ..configs import config_to_dict
 from ..errors import InputError, check_float
 from ..provenance import provenance
 from .ambient import AMBIENT_BASE
 from .data_scaling import DataScalingConfig
-from .regimes import Variant, run_variants
+from .regimes import Variant, run_variants, save_variants_summary
 
 __all__ = ["LOSS_POWERS_BASE", "LossPowersConfig", "run_loss_powers", "variants"]
 
@@ -88,24 +88,15 @@ def run_loss_powers(config: LossPowersConfig, out_dir, *, options=None, make_fig
         "provenance": provenance(),
         **res.sweep,
     }
-    save_json(out_dir / "summary.json", summary)
-    if make_figures:
-        from ..plots_regimes import variants_alpha_plot, variants_loss_plot
-
-        summary["figures"] = {
-            "alpha_by_loss": Path(
-                variants_alpha_plot(
-                    summary,
-                    out_dir / "alpha_by_loss.png",
-                    title="α_D by loss (prediction 2p/d; cross-entropy 4/d)",
-                )
-            ).name,
-            "loss_vs_size": Path(
-                variants_loss_plot(summary, res.rows, out_dir / "loss_vs_size.png")
-            ).name,
-        }
-        save_json(out_dir / "summary.json", summary)
-    return summary
+    return save_variants_summary(
+        summary,
+        res.rows,
+        out_dir,
+        make_figures=make_figures,
+        alpha_figure="alpha_by_loss",
+        alpha_file="alpha_by_loss.png",
+        title="α_D by loss (prediction 2p/d; cross-entropy 4/d)",
+    )
 
 
 def _reading(verdicts) -> str:

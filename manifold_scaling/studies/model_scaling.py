@@ -20,7 +20,7 @@ import numpy as np
 from ..configs import config_to_dict, save_json
 from ..errors import InputError, check_float, check_int
 from ..fitting import fit_in_window
-from ..manifolds import ManifoldConfig, sample_manifold
+from ..manifolds import sample_manifold
 from ..online import convergence, train_online
 from ..provenance import provenance
 from ..students import StudentConfig, parameter_count
@@ -32,6 +32,7 @@ from .data_scaling import (
     DimensionVerdict,
     calibrated_teachers,
     check_sweep_fields,
+    manifold_config,
     study_key,
 )
 from .trial import TrialConfig, trial_setup
@@ -120,14 +121,7 @@ def trial_configs(config: ModelScalingConfig, teachers=None) -> list[TrialConfig
     train = config.online_train
     trials = []
     for d in config.dims:
-        manifold = ManifoldConfig(
-            intrinsic_dim=d,
-            latent=config.latent,
-            ambient_dim=config.ambient_dim,
-            embedding=config.embedding,
-            embedding_gain=config.embedding_gain,
-            noise_std=config.noise_std,
-        )
+        manifold = manifold_config(config, d)
         for width in sorted(set(config.widths)):
             for s in range(config.seeds):
                 trials.append(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jax
 
-from ..configs import config_hash
+from ..configs import config_hash, save_json
 from .data_scaling import (
     DataScalingConfig,
     DimensionVerdict,
@@ -144,3 +144,33 @@ def intervals_agree(verdicts: list[VariantVerdict]) -> dict:
         "n_fitted": len(fitted),
         "n_variants": len(verdicts),
     }
+
+
+def save_variants_summary(
+    summary: dict,
+    rows: list[dict],
+    out_dir,
+    *,
+    make_figures: bool,
+    alpha_figure: str,
+    alpha_file: str,
+    title: str,
+) -> dict:
+    """Write a variants study's summary.json and, if asked, its two figures (alpha per variant,
+    loss vs D), recording the figure names in the summary under ``alpha_figure`` and
+    ``loss_vs_size``."""
+    out_dir = Path(out_dir)
+    save_json(out_dir / "summary.json", summary)
+    if make_figures:
+        from ..plots_regimes import variants_alpha_plot, variants_loss_plot
+
+        summary["figures"] = {
+            alpha_figure: Path(
+                variants_alpha_plot(summary, out_dir / alpha_file, title=title)
+            ).name,
+            "loss_vs_size": Path(
+                variants_loss_plot(summary, rows, out_dir / "loss_vs_size.png")
+            ).name,
+        }
+        save_json(out_dir / "summary.json", summary)
+    return summary
