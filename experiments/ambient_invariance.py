@@ -1,15 +1,21 @@
 """Ambient invariance: d = 4 in ambient 24 and 96, embedded by padding, rotation and a network.
 
-    python experiments/ambient_invariance.py [--out notebooks/data/ambient-invariance]
-Same as ``manifold-scaling ambient-invariance`` with its defaults.
+    python experiments/ambient_invariance.py [flags of ``manifold-scaling ambient-invariance``]
+A thin wrapper: the same as ``manifold-scaling ambient-invariance --out results/ambient-invariance ...`` (``--help`` lists every flag
+with its default).
 """
 
-import argparse
-from pathlib import Path
+import sys
 
-from manifold_scaling.studies.ambient import AmbientInvarianceConfig, run_ambient_invariance
+from manifold_scaling.cli import main as cli_main
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--out", type=Path, default=Path("results/ambient-invariance"))
-args = ap.parse_args()
-print(run_ambient_invariance(AmbientInvarianceConfig(), args.out)["reading"])
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--out" not in argv:
+        argv += ["--out", "results/ambient-invariance"]
+    return cli_main(["ambient-invariance", *argv])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,15 +1,21 @@
 """Loss powers |y - y_hat|^p (alpha = 2p/d) and cross-entropy (alpha = 4/d) at d = 4.
 
-    python experiments/loss_powers.py [--out notebooks/data/loss-powers]
-Same as ``manifold-scaling loss-powers`` with its defaults.
+    python experiments/loss_powers.py [flags of ``manifold-scaling loss-powers``]
+A thin wrapper: the same as ``manifold-scaling loss-powers --out results/loss-powers ...`` (``--help`` lists every flag
+with its default).
 """
 
-import argparse
-from pathlib import Path
+import sys
 
-from manifold_scaling.studies.loss_powers import LossPowersConfig, run_loss_powers
+from manifold_scaling.cli import main as cli_main
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--out", type=Path, default=Path("results/loss-powers"))
-args = ap.parse_args()
-print(run_loss_powers(LossPowersConfig(), args.out)["reading"])
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--out" not in argv:
+        argv += ["--out", "results/loss-powers"]
+    return cli_main(["loss-powers", *argv])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,16 +1,21 @@
 """The variance-limited regime (Bahri et al. 2021): L(D) - L(inf) ~ D^-1 for a small student.
 
-    python experiments/variance_limited.py [--out notebooks/data/variance-limited]
-Same as ``manifold-scaling variance-limited`` (defaults: d = 8, width 8, D = 1024..65536, 6 seeds).
+    python experiments/variance_limited.py [flags of ``manifold-scaling variance-limited``]
+A thin wrapper: the same as ``manifold-scaling variance-limited --out results/variance-limited ...`` (``--help`` lists every flag
+with its default).
 """
 
-import argparse
-from pathlib import Path
+import sys
 
-from manifold_scaling.studies.variance_limited import VarianceLimitedConfig, run_variance_limited
+from manifold_scaling.cli import main as cli_main
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--out", type=Path, default=Path("results/variance-limited"))
-args = ap.parse_args()
-result = run_variance_limited(VarianceLimitedConfig(), args.out)["result"]
-print(f"alpha = {result['alpha']:.3f} {result['alpha_ci']}: {result['reading']}")
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--out" not in argv:
+        argv += ["--out", "results/variance-limited"]
+    return cli_main(["variance-limited", *argv])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -32,7 +32,7 @@ from .students import init_student as init_student
 from .students import parameter_count as parameter_count
 from .students import student_apply as student_apply
 from .students import student_hidden as student_hidden
-from .studies.data_scaling import DataScalingConfig as DataScalingConfig
+from .studies.base import DataScalingConfig as DataScalingConfig
 from .studies.data_scaling import run_data_scaling as run_data_scaling
 from .teachers import TeacherConfig as TeacherConfig
 from .teachers import calibrate_teacher as calibrate_teacher

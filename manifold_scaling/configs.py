@@ -17,6 +17,17 @@ from .errors import InputError
 T = TypeVar("T")
 
 
+def param(default=dataclasses.MISSING, *, help: str, factory=None, flag: str | None = None):
+    """A config field with its documentation (shown by the CLI's ``--help`` with its default).
+
+    ``flag`` names the command-line flag when it is not the field name with dashes.
+    """
+    metadata = {"help": help, **({"flag": flag} if flag else {})}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
 def config_to_dict(config) -> dict[str, Any]:
     """A JSON-ready dict of a (possibly nested) frozen dataclass config."""
     if dataclasses.is_dataclass(config):

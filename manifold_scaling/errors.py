@@ -37,6 +37,15 @@ def check_float(name: str, value, *, minimum=None, maximum=None, strict_min=Fals
     return value
 
 
+def check_int_list(name: str, values, *, min_distinct: int = 1, minimum=None, maximum=None):
+    """Validate a list of integers (e.g. sizes or widths): every entry in range, and at least
+    ``min_distinct`` distinct values."""
+    values = list(values)
+    if len(set(values)) < min_distinct:
+        raise InputError(name, f"need at least {min_distinct} distinct values (got {values})")
+    return [check_int(name, v, minimum=minimum, maximum=maximum) for v in values]
+
+
 def check_choice(name: str, value, choices) -> str:
     if value not in choices:
         raise InputError(name, f"must be one of {', '.join(map(str, choices))} (got {value!r})")

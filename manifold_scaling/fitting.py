@@ -1,9 +1,12 @@
-"""Power-law fits of loss against size, their bootstrap intervals, local slopes and fit windows.
+"""Power-law fits of loss against size, their intervals, local slopes and fit windows.
 
 The recipe is that of Hoffmann et al. 2022 (approach 3), as corrected by Besiroglu et al. 2024: fit
 in log space by minimising the *summed* Huber loss (delta = 1e-3) of log(prediction) - log(loss)
-from a grid of starting points with L-BFGS-B, keep the best, and bootstrap the intervals. Averaging
-the Huber loss instead of summing it made the original optimiser stop early.
+from a grid of starting points with L-BFGS-B and keep the best. Averaging the Huber loss instead of
+summing it made the original optimiser stop early. The exponent's interval is replicate-level when
+replicates (i.i.d. teacher, data and initialisation) are labelled: a Student-t interval over their
+exponents, the spread a re-run of the question shows; otherwise a bootstrap over one curve's
+residuals. Every interval is symmetric about its estimate (see :func:`fit_power_law`).
 
 Models (D = size, N = parameters):
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import stdtrit
 from threadpoolctl import threadpool_limits
 
 from ._rng import numpy_rng
@@ -37,7 +41,10 @@ from .errors import InputError, check_float, check_int
 
 __all__ = [
     "FitWindow",
+    "JOINT_PARAMS",
     "JointFit",
+    "LossTable",
+    "RunsTable",
     "LocalSlopes",
     "PowerLawFit",
     "fit_joint_scaling",
@@ -45,6 +52,8 @@ __all__ = [
     "local_slopes",
     "predicted_frontier_exponent",
     "read_loss_csv",
+    "read_loss_table",
+    "read_runs_csv",
     "select_window",
 ]
 
@@ -68,32 +77,51 @@ _MAX_EXPONENT = 20.0
 
 @dataclass(frozen=True)
 class PowerLawFit:
-    """``L = A D^-alpha (+ E)`` fitted in log space with a summed Huber loss, bootstrap intervals."""
+    """``L = A D^-alpha (+ E)`` fitted in log space with a summed Huber loss, and its interval.
+
+    ``interval`` names what ``alpha_ci`` covers:
+
+    - ``"replicate-t"`` / ``"replicate-jackknife-t"``: the variation between i.i.d. replicates
+      (teacher, data and initialisation): a re-run of the question should land inside it at rate
+      ``ci_level``. ``alpha`` is the mean of the per-replicate exponents ``alpha_replicates``.
+    - ``"residual-bootstrap-symmetric"``: the scatter of one curve about its fit only (no groups, or
+      a single replicate). It does *not* cover replicate-to-replicate variation.
+    """
 
     alpha: float
-    alpha_ci: tuple[float, float]
-    amplitude: float
+    alpha_ci: tuple[float, float] | None
+    amplitude: float  # replicate paths: geometric mean of the per-replicate amplitudes
     floor: float | None
     floor_ci: tuple[float, float] | None
     window: tuple[float, float]
     n_points: int
     n_sizes: int
     ci_level: float
-    n_bootstrap: int
-    bootstrap: str  # "stratified" (replicates resampled within each size) or "residual"
+    n_bootstrap: int  # bootstrap draws actually made (0 for the replicate intervals)
+    bootstrap: str  # "residual" or "none" (replicate intervals need no resampling)
     huber_delta: float
+    interval: str = "residual-bootstrap-symmetric"
+    alpha_replicates: tuple[float, ...] | None = None  # per usable replicate, in group order
+    replicate_labels: tuple | None = None  # the group label of each entry of alpha_replicates
+    alpha_spread: float | None = None  # sample SD of alpha_replicates (>= 2 replicates)
+    n_replicates: int | None = None  # usable replicates; None when no groups were given
+    # label -> why it was left out; not hashed (a dict), so a fit stays usable as a dict key.
+    replicates_dropped: dict = field(default_factory=dict, hash=False)
 
     def predict(self, sizes) -> np.ndarray:
         sizes = np.asarray(sizes, dtype=np.float64)
         return self.amplitude * sizes ** (-self.alpha) + (self.floor or 0.0)
 
     def to_dict(self) -> dict:
+        def listed(v):
+            return None if v is None else list(v)
+
         return {
             "alpha": self.alpha,
-            "alpha_ci": list(self.alpha_ci),
+            "alpha_ci": listed(self.alpha_ci),
             "amplitude": self.amplitude,
             "floor": self.floor,
-            "floor_ci": None if self.floor_ci is None else list(self.floor_ci),
+            "floor_ci": listed(self.floor_ci),
             "window": list(self.window),
             "n_points": self.n_points,
             "n_sizes": self.n_sizes,
@@ -101,6 +129,12 @@ class PowerLawFit:
             "n_bootstrap": self.n_bootstrap,
             "bootstrap": self.bootstrap,
             "huber_delta": self.huber_delta,
+            "interval": self.interval,
+            "alpha_replicates": listed(self.alpha_replicates),
+            "replicate_labels": listed(self.replicate_labels),
+            "alpha_spread": self.alpha_spread,
+            "n_replicates": self.n_replicates,
+            "replicates_dropped": {str(k): v for k, v in self.replicates_dropped.items()},
         }
 
 
@@ -152,9 +186,18 @@ class FitWindow:
         }
 
 
+# The joint fit's parameters, in the column order of ``JointFit.draws``.
+JOINT_PARAMS = ("E", "A", "a", "B", "b")
+
+
 @dataclass(frozen=True)
 class JointFit:
-    """``L(N, D) = E + A N^-a + B D^-b`` (Hoffmann et al. 2022 approach 3; Besiroglu et al. 2024)."""
+    """``L(N, D) = E + A N^-a + B D^-b`` (Hoffmann et al. 2022 approach 3; Besiroglu et al. 2024).
+
+    ``ci`` holds percentile intervals from a pairs bootstrap; ``draws`` (when kept) its replicates,
+    shape ``(n_bootstrap, 5)`` in the order of :data:`JOINT_PARAMS`, from which any derived
+    quantity (a prediction, the allocation exponents) gets its band.
+    """
 
     E: float
     A: float
@@ -166,11 +209,29 @@ class JointFit:
     huber_delta: float
     n_bootstrap: int
     ci_level: float = 0.90
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def params(self) -> np.ndarray:
+        """``[E, A, a, B, b]``, the point estimate in the order of :data:`JOINT_PARAMS`."""
+        return np.array([self.E, self.A, self.a, self.B, self.b], dtype=np.float64)
 
     def predict(self, N, D) -> np.ndarray:
         N = np.asarray(N, dtype=np.float64)
         D = np.asarray(D, dtype=np.float64)
         return self.E + self.A * N ** (-self.a) + self.B * D ** (-self.b)
+
+    def predict_band(self, N, D) -> tuple[np.ndarray, np.ndarray]:
+        """Percentile band of the prediction over the bootstrap draws, at ``ci_level``.
+
+        Each draw predicts the loss at ``(N, D)``; the band is pointwise (per ``(N, D)``).
+        """
+        draws = self._draws()
+        N = np.asarray(N, dtype=np.float64)
+        D = np.asarray(D, dtype=np.float64)
+        e, amp_n, a, amp_d, b = (draws[:, i].reshape((-1,) + (1,) * np.ndim(N)) for i in range(5))
+        preds = e + amp_n * N ** (-a) + amp_d * D ** (-b)
+        return _band(preds, self.ci_level)
 
     def frontier(self, compute, *, compute_per_nd: float = 1.0) -> dict:
         """Loss-optimal ``N*, D*, L*`` at compute ``C = compute_per_nd * N * D``.
@@ -184,15 +245,37 @@ class JointFit:
         if np.any(~np.isfinite(compute)) or np.any(compute <= 0):
             raise InputError("compute", "must be positive and finite")
         compute_per_nd = check_float("compute_per_nd", compute_per_nd, minimum=0, strict_min=True)
-        x = compute / compute_per_nd
-        if self.a <= 0 or self.b <= 0:
-            nan = np.full_like(compute, np.nan)
-            return {"compute": compute, "N": nan, "D": nan.copy(), "loss": nan.copy()}
-        s = self.a + self.b
-        g = (self.a * self.A / (self.b * self.B)) ** (1.0 / s)
-        n_opt = g * x ** (self.b / s)
-        d_opt = x / n_opt
-        return {"compute": compute, "N": n_opt, "D": d_opt, "loss": self.predict(n_opt, d_opt)}
+        x = (compute / compute_per_nd).reshape(-1)
+        n_opt, d_opt, loss = (v.reshape(compute.shape) for v in _frontier(self.params[:, None], x))
+        return {"compute": compute, "N": n_opt, "D": d_opt, "loss": loss}
+
+    def frontier_band(self, compute, *, compute_per_nd: float = 1.0) -> tuple[np.ndarray, ...]:
+        """Percentile band of the frontier loss ``L*(C)`` over the bootstrap draws.
+
+        Each draw is evaluated at its own optimal allocation: the band is that of the best loss
+        the fitted law allows at ``C``, not of the loss at the point estimate's ``N*``.
+        """
+        draws = self._draws()
+        compute = np.asarray(compute, dtype=np.float64)
+        compute_per_nd = check_float("compute_per_nd", compute_per_nd, minimum=0, strict_min=True)
+        shape = compute.shape
+        _, _, loss = _frontier(draws.T, compute.reshape(-1) / compute_per_nd)
+        lo, hi = _band(loss, self.ci_level)
+        return lo.reshape(shape), hi.reshape(shape)
+
+    def allocation_exponents(self) -> dict:
+        """``N* ∝ C^(b/(a+b))``, ``D* ∝ C^(a/(a+b))``; ``L* - E ∝ C^(-ab/(a+b))``.
+
+        With percentile intervals over the bootstrap draws when they are kept (``*_ci``).
+        """
+        out = _allocation(self.params[:, None])
+        out = {k: float(v[0]) for k, v in out.items()}
+        if self.draws is not None and len(self.draws):
+            boot = _allocation(self.draws.T)
+            for k, v in boot.items():
+                v = v[np.isfinite(v)]
+                out[f"{k}_ci"] = _percentile(v, self.ci_level) if v.size else None
+        return out
 
     def frontier_exponent(self) -> float:
         """``L*(C) - E ∝ C^(-ab/(a+b))`` along the compute frontier (0 if a or b is 0)."""
@@ -212,6 +295,46 @@ class JointFit:
             "huber_delta": self.huber_delta,
             "n_bootstrap": self.n_bootstrap,
             "ci_level": self.ci_level,
+        }
+
+    def _draws(self) -> np.ndarray:
+        if self.draws is None or len(self.draws) == 0:
+            raise InputError("draws", "this fit kept no bootstrap draws, so it has no band")
+        return np.asarray(self.draws, dtype=np.float64)
+
+
+def _band(samples: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise percentile band over the first axis."""
+    lo, hi = np.quantile(samples, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
+    return lo, hi
+
+
+def _frontier(params: np.ndarray, x: np.ndarray):
+    """``N*, D*, L*`` at ``X = N D`` for parameter columns ``params`` (5, k) and ``x`` (..., m).
+
+    NaN for a column with an exponent at 0 (no finite optimum).
+    """
+    e, amp_n, a, amp_d, b = (np.asarray(p, dtype=np.float64)[:, None] for p in params)
+    s = a + b
+    ok = (a > 0) & (b > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = (a * amp_n / (b * amp_d)) ** (1.0 / s)
+        n_opt = np.where(ok, g * x ** (b / s), np.nan)
+        d_opt = x / n_opt
+        loss = e + amp_n * n_opt ** (-a) + amp_d * d_opt ** (-b)
+    return n_opt, d_opt, loss
+
+
+def _allocation(params: np.ndarray) -> dict:
+    """The allocation exponents of parameter columns ``params`` (5, k); NaN where undefined."""
+    a, b = np.asarray(params[2], dtype=np.float64), np.asarray(params[4], dtype=np.float64)
+    s = a + b
+    ok = (a > 0) & (b > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "N_opt_exponent": np.where(ok, b / s, np.nan),
+            "D_opt_exponent": np.where(ok, a / s, np.nan),
+            "loss_exponent": np.where(ok, a * b / s, 0.0),
         }
 
 
@@ -303,17 +426,19 @@ def _objective(flat, y, design: _Design, delta: float):
     return value, grad
 
 
-def _solve(y: np.ndarray, design: _Design, delta: float, starts: np.ndarray):
+def _solve(y: np.ndarray, design, delta: float, starts: np.ndarray, objective=None):
     """Minimise a batch of independent problems (rows of ``y``, one start each) with L-BFGS-B.
 
     The problems are stacked into one separable L-BFGS-B run: one scipy call instead of hundreds
     makes 500 bootstrap fits take a fraction of a second. Returns ``(theta, objective)`` per row.
+    ``objective(flat, y, design, delta)`` defaults to :func:`_objective`.
     """
+    objective = objective or _objective
     y = np.atleast_2d(y)
     starts = np.asarray(starts, dtype=np.float64).reshape(y.shape[0], design.n_params)
 
     def fun(flat):
-        value, grad = _objective(flat, y, design, delta)
+        value, grad = objective(flat, y, design, delta)
         return value.sum(), grad.ravel()
 
     # L-BFGS-B calls BLAS on tiny matrices every iteration; multithreaded OpenBLAS made each
@@ -328,7 +453,7 @@ def _solve(y: np.ndarray, design: _Design, delta: float, starts: np.ndarray):
             options={**_OPTIONS, "ftol": _FTOL * y.shape[0]},
         )
     theta = res.x.reshape(starts.shape)
-    return theta, _objective(res.x, y, design, delta)[0]
+    return theta, objective(res.x, y, design, delta)[0]
 
 
 def _best_of(theta: np.ndarray, value: np.ndarray, n_starts: int) -> np.ndarray:
@@ -517,77 +642,307 @@ def fit_power_law(
     n_bootstrap: int = 500,
     ci: float = 0.90,
 ) -> PowerLawFit:
-    """Fit ``L = A D^-alpha`` (or ``E + A D^-alpha``) to ``(sizes, losses)`` with bootstrap intervals.
+    """Fit ``L = A D^-alpha`` (or ``E + A D^-alpha``) to ``(sizes, losses)`` with an interval.
 
-    Summed Huber loss in log space from a grid of starts, L-BFGS-B (Hoffmann et al. 2022;
-    Besiroglu et al. 2024). Intervals are percentile bootstrap intervals at level ``ci``:
+    Every fit minimises the summed Huber loss in log space from a grid of starts with L-BFGS-B
+    (Hoffmann et al. 2022; Besiroglu et al. 2024). ``groups`` labels replicates: one curve per
+    label (e.g. a seed that drew its own teacher, data and initialisation), at most once per size.
 
-    - ``"stratified"`` when every size has >= 2 observations (replicates, e.g. seeds given as
-      ``groups``): replicates are resampled within each size, the sizes stay fixed;
-    - ``"residual"`` otherwise (e.g. one observation per size): log-space residuals of the point
-      fit are resampled and added back to its prediction. With ~8 sizes this interval is too
-      narrow (measured coverage ~0.82 at ``ci = 0.9``; ~0.92 with two replicates per size).
+    With >= 2 usable replicates (``interval = "replicate-t"``) each replicate's curve is fitted on
+    its own (no inner bootstrap); ``alpha`` is the mean of those exponents (``alpha_replicates``),
+    an estimate of the mean exponent over replicates, with the Student-t interval
+    ``mean ± t_{(1+ci)/2, n-1} sd / sqrt(n)``. Replicates are i.i.d. draws of (teacher, data,
+    initialisation), so their exponents are i.i.d.; the interval is exact for normal random effects,
+    accounts for small ``n`` and contains its estimate by construction. A bootstrap over 3-8
+    replicates has few distinct resamples and undercovers, and a percentile interval can exclude its
+    own estimate. ``amplitude`` is the geometric mean of the replicates' amplitudes, so
+    :meth:`PowerLawFit.predict` is the mean log-loss curve. A replicate is fitted on the sizes it
+    has; with fewer than 3 (4 with a floor) it is left out and listed in ``replicates_dropped``.
 
-    Observations at the same size are replicates whether or not ``groups`` is given; ``groups``
-    (e.g. seed ids) is checked only so that one label twice at a size (a bookkeeping bug) fails.
-    With two replicates per size the Huber loss (~L1 at delta = 1e-3) is flat between them, so the
-    point estimate is the minimiser nearest the least-squares line.
-    Bootstrap fits start from the point estimate (with a floor) or from each replicate's own
-    least-squares line (without: the problem is then convex); all replicates are solved in one
-    stacked L-BFGS-B run, which is ~20x faster than one scipy call per replicate.
+    ``with_floor=True`` and replicates (``"replicate-jackknife-t"``): a floor per replicate curve
+    of 5-8 points trades off against the exponent and is fragile, so one floor ``E`` is shared and
+    each replicate keeps its own amplitude and exponent, fitted jointly. ``alpha`` and ``E`` get
+    t intervals from the jackknife over replicates (Efron & Tibshirani 1993, ch. 11), refitting
+    without each replicate in turn, so the uncertainty of the shared floor enters the exponent's
+    interval. Without a floor this jackknife equals ``sd / sqrt(n)`` exactly.
+
+    No groups, or fewer than 2 usable replicates (``"residual-bootstrap-symmetric"``): one curve
+    through all observations; its log-space residuals are resampled and added back to its prediction
+    (Davison & Hinkley 1997, ch. 6), and the interval is symmetric, ``alpha ± q`` with ``q`` the
+    ``ci``-quantile of ``|alpha* - alpha|`` (Hall 1988), so it contains ``alpha`` (the floor's is
+    clipped at 0). It covers only the scatter about this curve, *not* replicate variation. It is
+    returned rather than ``None`` so that every caller gets an interval; ``interval`` says which it
+    is, and a study that needs the replicate-level meaning should check it. With several
+    observations per size the Huber loss (~L1 at delta = 1e-3) is flat between them, so the point
+    estimate is the minimiser nearest the least-squares line.
     """
-    sizes, losses = _check_common(sizes, losses, min_sizes=4 if with_floor else 3)
+    min_sizes = 4 if with_floor else 3
+    sizes, losses = _check_common(sizes, losses, min_sizes=min_sizes)
     groups = _check_groups(groups, sizes)
     huber_delta = check_float("huber_delta", huber_delta, minimum=0, strict_min=True)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, minimum=10)
     ci = _check_ci(ci)
-    rng = numpy_rng(key)
 
+    if groups is None:
+        return _single_curve_fit(sizes, losses, key, with_floor, huber_delta, n_bootstrap, ci)
+    labels, members, dropped = _replicates(sizes, groups, min_sizes)
+    if len(labels) < 2:
+        # No replicate variation to measure: the curve's own interval, and say so.
+        fit = _single_curve_fit(sizes, losses, key, with_floor, huber_delta, n_bootstrap, ci)
+        alphas = _replicate_exponents(sizes, np.log(losses), members, huber_delta)
+        return dataclasses.replace(
+            fit,
+            alpha_replicates=tuple(alphas.tolist()),
+            replicate_labels=labels,
+            n_replicates=len(labels),
+            replicates_dropped=dropped,
+        )
+    used = np.concatenate(members)
+    common = {
+        "window": (float(sizes[used].min()), float(sizes[used].max())),
+        "n_points": int(used.size),
+        "n_sizes": int(np.unique(sizes[used]).size),
+        "ci_level": ci,
+        "n_bootstrap": 0,
+        "bootstrap": "none",
+        "huber_delta": huber_delta,
+        "replicate_labels": labels,
+        "n_replicates": len(labels),
+        "replicates_dropped": dropped,
+    }
+    if with_floor:
+        return _replicate_floor_fit(sizes, losses, members, huber_delta, ci, common)
+    y = np.log(losses)
+    alphas, log_amps = _replicate_exponents(sizes, y, members, huber_delta, amplitudes=True)
+    alpha = float(alphas.mean())
+    spread = float(alphas.std(ddof=1))
+    return PowerLawFit(
+        alpha=alpha,
+        alpha_ci=_t_interval(alpha, spread / math.sqrt(alphas.size), alphas.size - 1, ci),
+        amplitude=float(np.exp(log_amps.mean())),
+        floor=None,
+        floor_ci=None,
+        interval="replicate-t",
+        alpha_replicates=tuple(alphas.tolist()),
+        alpha_spread=spread,
+        **common,
+    )
+
+
+def _t_interval(estimate: float, se: float, dof: int, ci: float) -> tuple[float, float]:
+    """``estimate ± t_{(1+ci)/2, dof} se``: symmetric, so it contains ``estimate``."""
+    half = float(stdtrit(dof, (1 + ci) / 2)) * se
+    return estimate - half, estimate + half
+
+
+def _symmetric(samples: np.ndarray, estimate: float, ci: float) -> tuple[float, float]:
+    """Symmetric bootstrap interval ``estimate ± q``, ``q`` the ``ci``-quantile of
+    ``|sample - estimate|`` (Hall 1988); unlike a percentile interval it contains ``estimate``."""
+    q = float(np.quantile(np.abs(samples - estimate), ci))
+    return estimate - q, estimate + q
+
+
+def _replicates(sizes, groups, min_sizes: int):
+    """Labels (in order of first appearance), the observation indices of each, and the dropped.
+
+    A replicate observed at fewer than ``min_sizes`` sizes cannot be fitted on its own.
+    """
+    _, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+    labels, members, dropped = [], [], {}
+    for g in np.argsort(first):
+        idx = np.flatnonzero(inverse == g)
+        label = groups[first[g]]
+        label = label.item() if isinstance(label, np.generic) else label
+        if idx.size < min_sizes:  # one observation per size, checked by _check_groups
+            dropped[label] = f"observed at {idx.size} size(s); a fit needs {min_sizes}"
+            continue
+        labels.append(label)
+        members.append(idx[np.argsort(sizes[idx], kind="stable")])
+    return tuple(labels), members, dropped
+
+
+def _replicate_exponents(sizes, y, members, delta: float, *, amplitudes: bool = False):
+    """Exponent (and log amplitude) of each replicate's own summed-Huber fit, no bootstrap.
+
+    Replicates observed at the same sizes are stacked into one L-BFGS-B run.
+    """
+    alphas = np.empty(len(members))
+    log_amps = np.empty(len(members))
+    by_sizes: dict[tuple, list[int]] = {}
+    for r, idx in enumerate(members):
+        by_sizes.setdefault(tuple(sizes[idx].tolist()), []).append(r)
+    for key_sizes, rows in by_sizes.items():
+        ys = np.stack([y[members[r]] for r in rows])
+        design = _power_law_design(np.log(np.array(key_sizes)), False, ys)
+        x = design.xs[0]
+        # The starts of the single-curve fit, per replicate: its least-squares line first.
+        starts = np.stack(
+            [_ols_start(x, ys)]
+            + [np.stack([ys.mean(axis=1), np.full(len(rows), a)], -1) for a in (0.5, 1.0, 2.0)],
+            axis=1,
+        )  # (replicates, starts, 2)
+        n_starts = starts.shape[1]
+        theta, value = _solve(np.repeat(ys, n_starts, axis=0), design, delta, starts.reshape(-1, 2))
+        best = _best_of(theta, value, n_starts)
+        alphas[rows] = best[:, 1]
+        log_amps[rows] = best[:, 0] + best[:, 1] * design.centres[0]
+    return (alphas, log_amps) if amplitudes else alphas
+
+
+def _single_curve_fit(sizes, losses, key, with_floor, huber_delta, n_bootstrap, ci):
+    """One curve, residual bootstrap, symmetric intervals (see :func:`fit_power_law`)."""
+    rng = numpy_rng(key)
     y = np.log(losses)
     design = _power_law_design(np.log(sizes), with_floor, y)
     x = design.xs[0]
     theta = _fit_multistart(y, design, huber_delta, _power_law_starts(x, y, with_floor))
-
-    _, inverse, counts = _replicate_index(sizes)
-    if np.all(counts >= 2):
-        scheme = "stratified"
-        boot_y = _stratified_resamples(y, inverse, counts, n_bootstrap, rng)
-    else:
-        scheme = "residual"
-        boot_y = _residual_resamples(
-            y, _log_predict(theta, design)[0], theta.size, n_bootstrap, rng
-        )
+    boot_y = _residual_resamples(y, _log_predict(theta, design)[0], theta.size, n_bootstrap, rng)
     if with_floor:
         # One warm start from the point estimate instead of the grid: a second (no-floor) start
-        # per replicate doubled the cost.
+        # per bootstrap draw doubled the cost.
         starts = np.tile(theta, (n_bootstrap, 1))
     else:
-        # Convex: each replicate's own least-squares line is a start that is already close, and
-        # it breaks ties in flat valleys the same way as the point fit does.
+        # Convex: each draw's own least-squares line is a start that is already close, and it
+        # breaks ties in flat valleys the same way as the point fit does.
         starts = _ols_start(x, boot_y)
     boot, _ = _solve(boot_y, design, huber_delta, starts)
 
     alpha_col = 2 if with_floor else 1
-    c_col = alpha_col - 1
     alpha = float(theta[alpha_col])
-    amplitude = float(np.exp(theta[c_col] + alpha * design.centres[0]))
+    amplitude = float(np.exp(theta[alpha_col - 1] + alpha * design.centres[0]))
     floor = floor_ci = None
     if with_floor:
         floor = float(theta[0] * design.floor_scale)
-        floor_ci = _percentile(boot[:, 0] * design.floor_scale, ci)
+        lo, hi = _symmetric(boot[:, 0] * design.floor_scale, floor, ci)
+        floor_ci = (max(lo, 0.0), hi)
     return PowerLawFit(
         alpha=alpha,
-        alpha_ci=_percentile(boot[:, alpha_col], ci),
+        alpha_ci=_symmetric(boot[:, alpha_col], alpha, ci),
         amplitude=amplitude,
         floor=floor,
         floor_ci=floor_ci,
         window=(float(sizes.min()), float(sizes.max())),
         n_points=int(sizes.size),
-        n_sizes=int(counts.size),
+        n_sizes=int(np.unique(sizes).size),
         ci_level=ci,
         n_bootstrap=n_bootstrap,
-        bootstrap=scheme,
+        bootstrap="residual",
         huber_delta=huber_delta,
+        interval="residual-bootstrap-symmetric",
+    )
+
+
+# Shared floor, one amplitude and exponent per replicate ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _SharedFloorDesign:
+    """``log L_j = log(E + exp(c_r - k_r x_j))`` for point ``j`` of replicate ``r``.
+
+    theta = ``u, c_1, k_1, ..., c_R, k_R`` with ``E = u * floor_scale``; ``x`` is log size centred
+    on the mean over all points; ``member`` is the ``(n, R)`` one-hot replicate of each point.
+    """
+
+    x: np.ndarray
+    member: np.ndarray
+    centre: float
+    floor_scale: float
+    bounds: tuple
+
+    @property
+    def n_params(self) -> int:
+        return 1 + 2 * self.member.shape[1]
+
+
+def _shared_floor_objective(flat, y, design: _SharedFloorDesign, delta: float):
+    """Summed Huber loss of log residuals and its gradient, per problem (as :func:`_objective`)."""
+    theta = flat.reshape(y.shape[0], design.n_params)
+    t = theta[:, 1::2] @ design.member.T - (theta[:, 2::2] @ design.member.T) * design.x
+    with np.errstate(divide="ignore"):  # E = 0: log E = -inf, which logaddexp handles
+        log_pred = np.logaddexp(t, np.log(theta[:, :1] * design.floor_scale))
+    r = log_pred - y
+    psi = np.clip(r, -delta, delta)
+    value = (psi * (r - 0.5 * psi)).sum(axis=1)
+    grad = np.empty_like(theta)
+    # d log(pred) / du = floor_scale / pred, finite at u = 0 (see the module docstring); the clip
+    # only guards trial points of the line search where pred underflows.
+    inv_pred = np.exp(-np.maximum(log_pred, -700.0))
+    grad[:, 0] = design.floor_scale * (psi * inv_pred).sum(axis=1)
+    pw = psi * np.exp(t - log_pred)
+    grad[:, 1::2] = pw @ design.member
+    grad[:, 2::2] = -(pw * design.x) @ design.member
+    return value, grad
+
+
+def _shared_floor_fit(log_sizes, y, rep, n_rep: int, delta: float, warm=None, centre=None):
+    """Best of a grid of starts (and ``warm``): ``(E, alphas, log amplitudes, theta)``.
+
+    ``centre`` (default: mean log size) is the log size at which the ``c_r`` are defined; a warm
+    start is only valid at the centre it was fitted with.
+    """
+    centre = float(log_sizes.mean()) if centre is None else centre
+    x = log_sizes - centre
+    member = np.zeros((y.size, n_rep))
+    member[np.arange(y.size), rep] = 1.0
+    losses = np.exp(y)
+    scale = float(losses.min())
+    bounds = ((0.0, float(losses.max()) / scale),) + ((None, None), (0.0, _MAX_EXPONENT)) * n_rep
+    design = _SharedFloorDesign(x, member, centre, scale, bounds)
+    count = member.sum(axis=0)
+    x_mean = (x @ member) / count
+    xc = x - x_mean[rep]
+    starts = [] if warm is None else [warm]
+    # As for one curve: no floor, then floors at fractions of the smallest loss; per replicate its
+    # least-squares line through the remainder, or a few common exponents. A warm start (the full
+    # fit, for a jackknife refit) is already near the optimum: it only gets the no-floor start.
+    for frac in (0.0, 0.01, 0.3, 0.7, 0.95) if warm is None else (0.0,):
+        above = np.log(np.maximum(losses - frac * scale, 1e-3 * losses))
+        y_mean = (above @ member) / count
+        slope = np.clip(-((above * xc) @ member) / ((xc * xc) @ member), 0.0, _MAX_EXPONENT)
+        for k in (slope, *(np.full(n_rep, a) for a in (0.5, 1.0, 2.0) if warm is None)):
+            c = y_mean + k * x_mean
+            starts.append(np.concatenate([[frac], np.stack([c, k], -1).ravel()]))
+    starts = np.array(starts)
+    theta, value = _solve(
+        np.tile(y, (len(starts), 1)), design, delta, starts, objective=_shared_floor_objective
+    )
+    best = _best_of(theta, value, len(starts))[0]
+    alphas = best[2::2]
+    return float(best[0] * scale), alphas, best[1::2] + alphas * centre, best
+
+
+def _replicate_floor_fit(sizes, losses, members, delta, ci, common) -> PowerLawFit:
+    """Shared floor, per-replicate exponents; jackknife-t intervals (see :func:`fit_power_law`)."""
+    n = len(members)
+    rep = np.concatenate([np.full(idx.size, r) for r, idx in enumerate(members)])
+    used = np.concatenate(members)
+    log_sizes, y = np.log(sizes[used]), np.log(losses[used])
+    floor, alphas, log_amps, theta = _shared_floor_fit(log_sizes, y, rep, n, delta)
+    alpha = float(alphas.mean())
+    leave_out = np.empty((n, 2))  # (alpha, floor) without replicate i
+    for i in range(n):
+        keep = rep != i
+        warm = np.delete(theta, [1 + 2 * i, 2 + 2 * i])
+        # The floor scale (smallest loss) may change without replicate i: rescale u.
+        warm[0] *= float(np.exp(y.min() - y[keep].min()))
+        e_i, a_i, _, _ = _shared_floor_fit(
+            log_sizes[keep], y[keep], rep[keep] - (rep[keep] > i), n - 1, delta,
+            warm=warm, centre=float(log_sizes.mean()),
+        )  # fmt: skip
+        leave_out[i] = a_i.mean(), e_i
+    # Jackknife standard error: sqrt((n-1)/n * sum (theta_(i) - mean theta_(.))^2).
+    se = np.sqrt((n - 1) / n * ((leave_out - leave_out.mean(axis=0)) ** 2).sum(axis=0))
+    lo, hi = _t_interval(floor, float(se[1]), n - 1, ci)
+    return PowerLawFit(
+        alpha=alpha,
+        alpha_ci=_t_interval(alpha, float(se[0]), n - 1, ci),
+        amplitude=float(np.exp(log_amps.mean())),
+        floor=floor,
+        floor_ci=(max(lo, 0.0), hi),
+        interval="replicate-jackknife-t",
+        alpha_replicates=tuple(alphas.tolist()),
+        alpha_spread=float(alphas.std(ddof=1)),
+        **common,
     )
 
 
@@ -768,11 +1123,23 @@ def fit_joint_scaling(
     """Fit ``L = E + A N^-a + B D^-b`` (Hoffmann et al. 2022 approach 3, as in Besiroglu 2024).
 
     Log-sum-exp of ``(log E, log A - a log N, log B - b log D)`` against ``log L``, summed Huber
-    loss, a grid of starts, L-BFGS-B; intervals from a pairs bootstrap (points resampled with
-    replacement), each replicate warm-started from the point estimate.
+    loss, a grid of starts, L-BFGS-B; percentile intervals from a pairs bootstrap (runs resampled
+    with replacement, as Besiroglu et al. did), each replicate warm-started from the point estimate.
+    The replicates are kept in ``JointFit.draws`` for the bands of derived quantities.
+
+    The objective is exactly theirs on the feasible set; only the parametrisation differs (log
+    sizes centred, ``E`` a bounded multiple of the smallest loss, exponents in [0, 20]), which
+    conditions L-BFGS-B without changing the optimum unless it sits on a bound.
     """
-    N, losses = _check_common(N, losses, min_sizes=3, sizes_name="N")
-    D, _ = _check_common(D, losses, min_sizes=3, sizes_name="D")
+    arrays = {name: _positive_finite(name, v) for name, v in (("N", N), ("D", D))}
+    losses = _positive_finite("losses", losses)
+    for name, v in arrays.items():
+        if v.size != losses.size:
+            raise InputError(
+                name, f"must have one entry per loss (got {v.size} {name} for {losses.size} losses)"
+            )
+    N, losses = _check_common(arrays["N"], losses, min_sizes=3, sizes_name="N")
+    D, _ = _check_common(arrays["D"], losses, min_sizes=3, sizes_name="D")
     if losses.size < 6:
         raise InputError("losses", f"need at least 6 points for 5 parameters (got {losses.size})")
     huber_delta = check_float("huber_delta", huber_delta, minimum=0, strict_min=True)
@@ -801,7 +1168,8 @@ def fit_joint_scaling(
         }
 
     point = {k: float(v[0]) for k, v in natural(theta).items()}
-    intervals = {k: _percentile(v, ci) for k, v in natural(boot).items()}
+    boot = natural(boot)
+    intervals = {k: _percentile(v, ci) for k, v in boot.items()}
     return JointFit(
         **point,
         ci=intervals,
@@ -809,6 +1177,7 @@ def fit_joint_scaling(
         huber_delta=huber_delta,
         n_bootstrap=n_bootstrap,
         ci_level=ci,
+        draws=np.column_stack([boot[k] for k in JOINT_PARAMS]),
     )
 
 
@@ -926,6 +1295,10 @@ def fit_in_window(
     observation inside the window; :func:`local_slopes` over all positive observations.
 
     ``passes_by_size[i]`` is the caller's diagnostic for the i-th distinct size (sorted).
+    ``groups`` (replicate labels, e.g. seeds that each drew their own teacher) make the fit the
+    replicate-level one (``fit.interval == "replicate-t"``); a replicate left with too few sizes
+    inside the window (or after dropping non-positive losses) is listed in
+    ``fit.replicates_dropped``.
     """
     import jax  # lazily: the ``fit`` CLI validates its CSV before paying for JAX's import
 

@@ -21,6 +21,16 @@ LATENTS = ("cube", "gaussian", "sphere", "torus")
 EMBEDDINGS = ("pad", "rotation", "network")
 
 Latent = Literal["cube", "gaussian", "sphere", "torus"]
+
+_COORDS_RULE = {"cube": "d", "gaussian": "d", "sphere": "d+1", "torus": "2d"}
+
+
+def coordinate_count(latent: str, d: int) -> int:
+    """How many numbers a latent point of a d-dimensional ``latent`` has: d for the cube and the
+    Gaussian, d + 1 for the sphere S^d in R^(d+1), 2d for the flat torus T^d in (cos, sin) form."""
+    return {"sphere": d + 1, "torus": 2 * d}.get(latent, d)
+
+
 Embedding = Literal["pad", "rotation", "network"]
 
 
@@ -48,18 +58,17 @@ class ManifoldConfig:
         check_float("noise_std", self.noise_std, minimum=0.0)
         check_int("ambient_dim", self.ambient_dim, minimum=0)
         if self.ambient_dim and self.ambient_dim < self.coord_dim:
-            need = {"sphere": "d+1", "torus": "2d"}.get(self.latent, "d")
             raise InputError(
                 "ambient_dim",
-                f"must be >= {self.coord_dim} ({need} for a {self.latent} of intrinsic dimension "
-                f"{self.intrinsic_dim}), or 0 for no embedding (got {self.ambient_dim})",
+                f"must be >= {self.coord_dim} ({_COORDS_RULE[self.latent]} for a {self.latent} of "
+                f"intrinsic dimension {self.intrinsic_dim}), or 0 for no embedding "
+                f"(got {self.ambient_dim})",
             )
 
     @property
     def coord_dim(self) -> int:
-        """Number of coordinates of a latent point (d, d+1 for S^d, 2d for T^d)."""
-        d = self.intrinsic_dim
-        return {"sphere": d + 1, "torus": 2 * d}.get(self.latent, d)
+        """Number of coordinates of a latent point (:func:`coordinate_count`)."""
+        return coordinate_count(self.latent, self.intrinsic_dim)
 
     @property
     def input_dim(self) -> int:

@@ -1,42 +1,53 @@
-"""Plain-text verdict tables for the terminal and the README."""
+"""Plain-text verdict tables for the terminal and the README, from a study's verdicts."""
 
 from __future__ import annotations
 
+from .studies.verdict import Verdict
+
 
 def _fmt(x, spec=".2f"):
-    return "–" if x is None else format(x, spec)
+    return "–" if x is None or x != x else format(x, spec)
 
 
-def verdict_table(summary: dict, *, alpha_name: str = "α_D") -> str:
-    """A markdown table: one row per d with alpha, interval, 4/d, ratio, window and reading."""
+def _verdicts(summary) -> list[Verdict]:
+    results = summary.results if hasattr(summary, "results") else summary["results"]
+    return [r if isinstance(r, Verdict) else Verdict.from_dict(r) for r in results]
+
+
+def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
+    """A markdown table: one row per d with alpha, interval, spread over replicates, 4/d, ratio,
+    window, teacher R^2 and the reading."""
     lines = [
-        f"| d | {alpha_name} | 90 % interval | 4/d | ratio | fit window (decades) | teacher R² | reading |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| d | {alpha_name} | 90 % interval | replicate SD | 4/d | ratio | fit window (decades) "
+        "| teacher R² | reading |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in summary["results"]:
-        ci = r.get("alpha_ci")
-        window = r.get("fit_window")
+    for v in _verdicts(summary):
+        ci = v.alpha_ci
         win = (
-            f"{window[0]:g}–{window[1]:g} ({r.get('window_decades', 0):.2f})" if window else "none"
+            f"{v.fit_window[0]:g}–{v.fit_window[1]:g} ({v.window_decades:.2f})"
+            if v.fit_window
+            else "none"
         )
-        r2 = (r.get("teacher") or {}).get("linear_r2")
+        interval = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–"
         lines.append(
-            f"| {r['d']} | {_fmt(r.get('alpha'))} | "
-            f"{'[' + _fmt(ci[0]) + ', ' + _fmt(ci[1]) + ']' if ci else '–'} | "
-            f"{r['predicted_alpha']:.2f} | {_fmt(r.get('ratio'))} | {win} | {_fmt(r2)} | "
-            f"{r['reading']} |"
+            f"| {v.d:g} | {_fmt(v.alpha)} | {interval} | {_fmt(v.alpha_spread)} | "
+            f"{v.predicted_alpha:.2f} | {_fmt(v.ratio)} | {win} | "
+            f"{_fmt(v.teacher.get('linear_r2'))} | {v.reading} |"
         )
     return "\n".join(lines)
 
 
-def local_slope_table(summary: dict) -> str:
-    """Local slopes per d, as D doubles (the diagnostic every exponent needs beside it)."""
+def local_slope_table(summary) -> str:
+    """Local slopes per d, as the size doubles (the diagnostic every exponent needs beside it)."""
     lines = []
-    for r in summary["results"]:
-        ls = r["local_slopes"]
+    for v in _verdicts(summary):
+        ls = v.local_slopes or {}
         pairs = ", ".join(
-            f"{lo:g}→{hi:g}: {s:.2f}"
-            for lo, hi, s in zip(ls["sizes_lo"], ls["sizes_hi"], ls["slopes"])
+            f"{lo:g}→{hi:g}: {_fmt(s)}"
+            for lo, hi, s in zip(
+                ls.get("sizes_lo", []), ls.get("sizes_hi", []), ls.get("slopes", [])
+            )
         )
-        lines.append(f"d={r['d']} (4/d={r['predicted_alpha']:.2f}): {pairs}")
+        lines.append(f"d={v.d:g} (4/d={v.predicted_alpha:.2f}): {pairs}")
     return "\n".join(lines)

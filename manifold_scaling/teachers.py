@@ -1,10 +1,10 @@
 """Random smooth teacher networks y = f(z) on the latent coordinates.
 
-The resolution-limited argument (Sharma & Kaplan 2020, Sec. 2; Bahri et al. 2021, Sec. 2.2) needs a C^2
-target whose curvature the data actually resolve. A nearly linear teacher is one of the two known ways
-to measure the wrong exponent (``shared/science.md`` Sec. 4-5), so every teacher reports its
-nonlinearity as the R^2 of the best linear fit, and :func:`calibrate_teacher` picks the weight gain by a
-rule on that number alone, the same for every d.
+The resolution-limited argument (Sharma & Kaplan 2020, Sec. 2; Bahri et al. 2021, Sec. 2.2) needs a
+C^2 target whose curvature the data actually resolve. A nearly linear teacher gives exponents above
+4/d and a very rough one is not resolved at small D, so every teacher reports its nonlinearity as the
+R^2 of the best linear fit, and :func:`apply_teacher_rule` picks the hidden-layer gain by a rule on
+that number alone, the same for every d (``docs/teachers.md``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import check_choice, check_float, check_int
+from .manifolds import ManifoldConfig, sample_latent
 
 ACTIVATIONS = {
     "tanh": jnp.tanh,
@@ -98,24 +99,26 @@ def teacher_features(params: list, config: TeacherConfig, z: jax.Array) -> list[
     return feats
 
 
-def init_teacher(key, config: TeacherConfig, input_dim: int, latent: str = "cube") -> Teacher:
-    """Draw a teacher for ``input_dim`` latent coordinates and standardise it on a reference sample.
+def _as_manifold(manifold: ManifoldConfig | int) -> ManifoldConfig:
+    """A manifold config; an integer d means the cube [-1, 1]^d with no embedding."""
+    if isinstance(manifold, ManifoldConfig):
+        return manifold
+    return ManifoldConfig(intrinsic_dim=manifold)
+
+
+def init_teacher(key, config: TeacherConfig, manifold: ManifoldConfig | int) -> Teacher:
+    """Draw a teacher on ``manifold``'s latent coordinates, standardised on a reference sample.
 
     The reference sample (drawn from a key split off ``key``) uses the same latent distribution as
-    the data, so the targets have unit variance on the data manifold.
+    the data, so the targets have unit variance on the data manifold. An integer ``manifold`` d
+    means the cube [-1, 1]^d.
     """
-    from .manifolds import sample_latent
-
+    manifold = _as_manifold(manifold)
     k_params, k_ref = jax.random.split(key)
-    params = _init_params(k_params, config, input_dim)
-    d = _intrinsic_from_coords(latent, input_dim)
-    z_ref = sample_latent(k_ref, latent, _REFERENCE_POINTS, d)
+    params = _init_params(k_params, config, manifold.coord_dim)
+    z_ref = sample_latent(k_ref, manifold.latent, _REFERENCE_POINTS, manifold.intrinsic_dim)
     out = teacher_features(params, config, z_ref)[-1]
     return Teacher(config, params, out.mean(0), out.std(0) + 1e-12)
-
-
-def _intrinsic_from_coords(latent: str, coords: int) -> int:
-    return {"sphere": coords - 1, "torus": coords // 2}.get(latent, coords)
 
 
 def _init_params(key, config: TeacherConfig, input_dim: int) -> list:
@@ -140,11 +143,12 @@ def linear_r2(z: jax.Array, y: jax.Array) -> float:
     return float(1.0 - resid.var(0).sum() / y.var(0).sum())
 
 
-def teacher_linear_r2(key, teacher: Teacher, latent: str, d: int, n: int = 8192) -> float:
+def teacher_linear_r2(
+    key, teacher: Teacher, manifold: ManifoldConfig | int, n: int = 8192
+) -> float:
     """The teacher's nonlinearity diagnostic: linear R^2 on fresh latent points."""
-    from .manifolds import sample_latent
-
-    z = sample_latent(key, latent, n, d)
+    manifold = _as_manifold(manifold)
+    z = sample_latent(key, manifold.latent, n, manifold.intrinsic_dim)
     return linear_r2(z, teacher(z))
 
 
@@ -169,25 +173,25 @@ class TeacherCalibration:
 def calibrate_teacher(
     key,
     config: TeacherConfig,
-    latent: str,
-    d: int,
+    manifold: ManifoldConfig | int,
     *,
+    eval_key,
     target_r2: float = 0.7,
     gain_range: tuple[float, float] = (0.25, 8.0),
     iterations: int = 14,
 ) -> tuple[TeacherConfig, TeacherCalibration]:
     """Choose the hidden-layer gain so the teacher's linear R^2 equals ``target_r2``.
 
-    One rule for every d: the same teacher draw (``key``) is rescaled until a fixed fraction of its
-    variance is nonlinear. Bisection in log-gain; R^2 falls monotonically with gain in practice.
+    One rule for every d: the teacher drawn by ``key`` (the very key the trials draw their teacher
+    with) is rescaled until a fixed fraction of its variance is nonlinear, measured on points drawn
+    by ``eval_key``. Bisection in log-gain; R^2 falls monotonically with gain in practice.
     """
     check_float("target_r2", target_r2, minimum=0.0, maximum=1.0)
-    k_teacher, k_eval = jax.random.split(key)
-    coords = {"sphere": d + 1, "torus": 2 * d}.get(latent, d)
+    manifold = _as_manifold(manifold)
 
     def r2_at(gain):
-        teacher = init_teacher(k_teacher, replace(config, gain=float(gain)), coords, latent)
-        return teacher_linear_r2(k_eval, teacher, latent, d)
+        teacher = init_teacher(key, replace(config, gain=float(gain)), manifold)
+        return teacher_linear_r2(eval_key, teacher, manifold)
 
     lo, hi = np.log(gain_range[0]), np.log(gain_range[1])
     scanned = []
@@ -203,3 +207,37 @@ def calibrate_teacher(
     r2 = r2_at(gain)
     scanned.append((gain, r2))
     return replace(config, gain=gain), TeacherCalibration(gain, r2, target_r2, tuple(scanned))
+
+
+@dataclass(frozen=True)
+class CalibratedTeacher:
+    """A teacher rule applied to one teacher draw: the config to train on and its diagnostics.
+
+    ``linear_r2`` is measured on the teacher the trials train on (same key, same gain).
+    """
+
+    config: TeacherConfig
+    linear_r2: float
+    rule: str
+    calibration: TeacherCalibration | None = None
+
+    def to_dict(self) -> dict:
+        if self.calibration is None:
+            return {"gain": self.config.gain, "linear_r2": self.linear_r2, "rule": self.rule}
+        return {**self.calibration.to_dict(), "rule": self.rule}
+
+
+def apply_teacher_rule(
+    key, config: TeacherConfig, manifold: ManifoldConfig, target_r2: float | None, *, eval_key
+) -> CalibratedTeacher:
+    """The teacher rule, stated in advance and the same for every d.
+
+    ``target_r2`` given: choose the hidden-layer gain of the teacher drawn by ``key`` so that its
+    linear R^2 is ``target_r2`` (:func:`calibrate_teacher`); ``None``: keep ``config.gain`` and only
+    measure the R^2. It looks at the teacher alone, never at an exponent.
+    """
+    if target_r2 is None:
+        r2 = teacher_linear_r2(eval_key, init_teacher(key, config, manifold), manifold)
+        return CalibratedTeacher(config, r2, "fixed gain")
+    teacher, cal = calibrate_teacher(key, config, manifold, eval_key=eval_key, target_r2=target_r2)
+    return CalibratedTeacher(teacher, cal.linear_r2, f"gain s.t. linear R^2 = {cal.target_r2}", cal)

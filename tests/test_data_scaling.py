@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from manifold_scaling.cli import main
-from manifold_scaling.studies.data_scaling import DataScalingConfig, analyse_dimension
+from manifold_scaling.studies.base import DataScalingConfig
+from manifold_scaling.studies.verdict import analyse_curve, interpolation_rule
 
 TINY = [
     "--dims", "2", "3",
@@ -84,7 +85,7 @@ def test_rerun_is_identical_and_skips(tiny_run, tmp_path):
         (["--seed", "-1"], "--seed"),
         (["--embedding", "fold"], "--embedding"),
         (["--teacher-r2", "1.5"], "--teacher-r2"),
-        (["--lr", "-1"], "learning_rate"),
+        (["--lr", "-1"], "--lr"),
         (["--dims", "two"], "--dims"),
     ],
 )
@@ -112,10 +113,17 @@ def _rows(d, alpha, sizes, seeds=2, floor_from=None, noise=0.03, rng=None):
     return rows
 
 
+def _analyse(d, rows, config, key):
+    rule = interpolation_rule(config.interpolation_ratio, config.min_params_per_point)
+    return analyse_curve(
+        d, rows, rule, predicted=config.predicted_alpha(d), key=key, n_bootstrap=config.n_bootstrap
+    )
+
+
 def test_analysis_recovers_exponent_and_names_the_optimisation_limit(key):
     config = DataScalingConfig(dims=(4,), n_bootstrap=200)
     sizes = [128, 256, 512, 1024, 2048, 4096]
-    verdict = analyse_dimension(4, _rows(4, 1.0, sizes, floor_from=4096), config, {}, key=key)
+    verdict = _analyse(4, _rows(4, 1.0, sizes, floor_from=4096), config, key)
     assert verdict.fit_window == (128, 2048)
     assert verdict.alpha == pytest.approx(1.0, abs=0.08)
     assert verdict.alpha_ci[0] <= 1.0 <= verdict.alpha_ci[1]
@@ -126,7 +134,7 @@ def test_analysis_recovers_exponent_and_names_the_optimisation_limit(key):
 def test_analysis_says_above_the_bound(key):
     config = DataScalingConfig(dims=(8,), n_bootstrap=200)
     sizes = [128, 256, 512, 1024, 2048]
-    verdict = analyse_dimension(8, _rows(8, 1.0, sizes), config, {}, key=key)
+    verdict = _analyse(8, _rows(8, 1.0, sizes), config, key)
     assert verdict.ratio == pytest.approx(2.0, rel=0.1)
     assert verdict.reading.startswith("above 4/d")
     assert not verdict.within_tolerance

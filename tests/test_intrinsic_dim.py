@@ -175,3 +175,105 @@ def test_agrees_with_scikit_dimension():
     assert ours == pytest.approx(theirs, rel=1e-6)
     ours = mle_levina_bickel(x, k=20).dimension
     assert ours == pytest.approx(skdim.id.MLE().fit(x).dimension_, rel=1e-6)
+
+
+# --- keys, neighbour engines and the shipped calibration table --------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**31 - 1])
+def test_integer_seed_is_jax_key_bit_for_bit(seed):
+    from manifold_scaling._rng import numpy_rng
+    from manifold_scaling.intrinsic_dim._keys import as_key
+
+    key, ours = jax.random.key(seed), as_key(seed)
+    assert ours.bits == tuple(np.asarray(jax.random.key_data(key)).tolist())
+    for data in (0, 1, 3, 128, 2**32 - 1):
+        folded = jax.random.fold_in(jax.random.fold_in(key, data), 7)
+        assert ours.fold_in(data).fold_in(7).bits == tuple(
+            np.asarray(jax.random.key_data(folded)).tolist()
+        )
+        np.testing.assert_array_equal(
+            ours.fold_in(data).numpy_rng().random(4),
+            numpy_rng(jax.random.fold_in(key, data)).random(4),
+        )
+
+
+def test_neighbour_engines_agree(monkeypatch):
+    from manifold_scaling.intrinsic_dim import _neighbors
+
+    rng = np.random.default_rng(12)
+    for ambient in (3, 20):
+        x = rng.random((700, ambient))
+        x[5] = x[6]  # an exact duplicate: the engines must still exclude each row itself
+        ref = _neighbors.knn(x, 9)
+        monkeypatch.setattr(_neighbors, "_NUMPY_MAX_POINTS", 10)  # scikit-learn's search
+        monkeypatch.setattr(_neighbors, "_KD_TREE_MAX_DIM", 0)
+        sk = _neighbors.knn(x, 9)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(ref[0], sk[0])
+        same = np.where(ref[1] == 6, 5, ref[1]) == np.where(sk[1] == 6, 5, sk[1])
+        assert same.all()  # up to which of two equidistant copies fills the last place
+        assert ref[1][5, 0] == 6 and ref[1][6, 0] == 5
+        assert (ref[1] != np.arange(700)[:, None]).all()
+
+
+def test_shipped_table_matches_a_fresh_build():
+    # A code change that moves the reference statistics (sampler, kNN, statistic, keys) fails
+    # here: rebuild with `python benchmarks/build_id_calibration.py`.
+    from manifold_scaling.intrinsic_dim import _calibrated, _calibration_table
+
+    with np.load(_calibration_table.path(), allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        sizes, raw, inhom = list(data["sizes"]), data["raw"], data["inhomogeneity"]
+    assert meta["format_version"] == _calibration_table.FORMAT_VERSION
+    assert sizes == list(_calibrated.SIZES) and raw.shape == (len(sizes), 3, 128)
+    expected = _calibration_table.table_parameters(_calibrated._parameters())
+    assert {name: meta[name] for name in expected} == expected
+    dims = [1, 2, 3, 5, 8, 9, 17, 64, 128]  # both kNN engines, every family
+    fresh = _calibration_table.build([50], dims)
+    i = sizes.index(50)
+    np.testing.assert_allclose(fresh["raw"][0], raw[i][:, np.array(dims) - 1], rtol=1e-10)
+    np.testing.assert_allclose(
+        fresh["inhomogeneity"][0], inhom[i][:, np.array(dims) - 1], rtol=1e-10, atol=1e-12
+    )
+
+
+def test_loaded_and_built_calibration_give_the_same_estimate(monkeypatch):
+    from manifold_scaling.intrinsic_dim import _calibrated, _calibration_table
+
+    def forbidden(*args):
+        raise AssertionError("the shipped table should cover this call")
+
+    x400, x450 = _cube(400, 4, 9, 13), _cube(450, 4, 9, 14)  # on the size grid; interpolated
+    with monkeypatch.context() as m:
+        m.setattr(_calibrated, "reference_statistics", forbidden)
+        loaded = [calibrated_id(x) for x in (x400, x450)]
+    monkeypatch.setitem(_calibration_table._LOADED, "table", None)  # as if nothing shipped
+    monkeypatch.setattr(_calibrated, "_CACHE", {})
+    built = [calibrated_id(x) for x in (x400, x450)]
+    for a, b in zip(loaded, built):
+        assert a.dimension == pytest.approx(b.dimension, rel=1e-12, abs=0)
+        assert a.ci == pytest.approx(b.ci, rel=1e-12)
+
+
+def test_curves_interpolate_in_log_n_and_fallback_is_logged(caplog):
+    from manifold_scaling.intrinsic_dim import calibration_curve
+
+    lo, mid, hi = (calibration_curve(n, 10, [3, 7], "cube") for n in (400, 447, 500))
+    t = np.log(447 / 400) / np.log(500 / 400)
+    np.testing.assert_allclose(mid["raw"], (1 - t) * np.array(lo["raw"]) + t * np.array(hi["raw"]))
+    with caplog.at_level("INFO", logger="manifold_scaling.intrinsic_dim"):
+        calibrated_id(_cube(300, 3, 5, 15), k=7)  # k = 7 is not in the table
+    assert "not in the shipped table" in caplog.text
+
+
+def test_warnings_and_ci_level_in_the_result():
+    x = _cube(900, 3, 6, 16)
+    est = estimate_id(np.vstack([x, x[:9]]), estimator="mle")
+    assert len(est.warnings) == 1 and "dropped 9 duplicate rows (9 exact)" in est.warnings[0]
+    assert est.ci_level == 0.9 and est.to_dict()["warnings"] == list(est.warnings)
+    for name in ("calibrated", "twonn", "mle", "multiscale"):
+        a = estimate_id(x, estimator=name)
+        b = estimate_id(x, estimator=name, ci=0.99)
+        assert a.dimension == b.dimension and a.warnings == ()
+        assert b.ci[0] < a.ci[0] < a.ci[1] < b.ci[1]

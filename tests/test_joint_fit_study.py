@@ -50,11 +50,11 @@ def test_frontier_slope_matches_the_fitted_exponent(key):
 
 
 def test_config_rejects_bad_input():
-    with pytest.raises(InputError, match="--widths"):
+    with pytest.raises(InputError, match="widths"):
         JointScalingConfig(widths=(8, 16))
     from dataclasses import replace
 
-    with pytest.raises(InputError, match="--dims"):
+    with pytest.raises(InputError, match="dims"):
         JointScalingConfig(base=replace(JOINT_BASE, dims=(2, 3)))
 
 

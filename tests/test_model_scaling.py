@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from manifold_scaling.cli import main
-from manifold_scaling.studies.model_scaling import ModelScalingConfig, analyse_width_sweep
+from manifold_scaling.studies.model_scaling import ModelScalingConfig
+from manifold_scaling.studies.verdict import analyse_curve, convergence_rule
 
 TINY = [
     "--dims",
@@ -109,10 +110,18 @@ def _rows(alpha, widths, *, unconverged_from=None, seeds=2, noise=0.03):
     return rows
 
 
+def analyse_width_sweep(d, rows, config, key):
+    rule = convergence_rule(config.convergence_window, config.convergence_tol)
+    return analyse_curve(
+        d, rows, rule, predicted=config.predicted_alpha(d), key=key, size_key="n_params",
+        axis="N", n_bootstrap=config.n_bootstrap,
+    )  # fmt: skip
+
+
 def test_analysis_recovers_alpha_and_stops_at_unconverged_widths(key):
     config = ModelScalingConfig(dims=(3,), n_bootstrap=200)
     widths = [4, 6, 8, 12, 16, 24, 32, 48, 64]
-    verdict = analyse_width_sweep(3, _rows(4 / 3, widths, unconverged_from=48), config, {}, key=key)
+    verdict = analyse_width_sweep(3, _rows(4 / 3, widths, unconverged_from=48), config, key)
     n32 = 3 * 32 + 32 + 32 * 32 + 32 + 32 + 1
     assert verdict.fit_window[1] == n32
     assert verdict.alpha == pytest.approx(4 / 3, abs=0.08)
@@ -127,9 +136,7 @@ def test_analysis_recovers_alpha_and_stops_at_unconverged_widths(key):
 
 def test_analysis_with_nothing_converged_gives_no_exponent(key):
     config = ModelScalingConfig(dims=(3,), n_bootstrap=100)
-    verdict = analyse_width_sweep(
-        3, _rows(1.0, [4, 8, 16], unconverged_from=1), config, {}, key=key
-    )
+    verdict = analyse_width_sweep(3, _rows(1.0, [4, 8, 16], unconverged_from=1), config, key)
     assert verdict.alpha is None and verdict.fit_window is None
     assert verdict.reading.startswith("no width converged")
 
@@ -145,7 +152,7 @@ def test_analysis_with_nothing_converged_gives_no_exponent(key):
         (["--convergence-window", "0"], "--convergence-window"),
         (["--embedding", "fold"], "--embedding"),
         (["--dims", "8", "--ambient-dim", "4"], "--ambient-dim"),
-        (["--lr", "-1"], "learning_rate"),
+        (["--lr", "-1"], "--lr"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, needle, tmp_path, capsys):

@@ -7,17 +7,23 @@ import pytest
 
 from manifold_scaling.cli import main
 from manifold_scaling.errors import InputError
-from manifold_scaling.studies.ambient import AMBIENT_BASE, AmbientInvarianceConfig, variants
-from manifold_scaling.studies.data_scaling import DimensionVerdict
-from manifold_scaling.studies.loss_powers import LOSS_POWERS_BASE, LossPowersConfig
-from manifold_scaling.studies.loss_powers import variants as loss_variants
-from manifold_scaling.studies.regimes import VariantVerdict, intervals_agree
+from manifold_scaling.studies.trials import run_variance_trial
 from manifold_scaling.studies.variance_limited import (
     VarianceLimitedConfig,
     analyse_variance_limited,
-    run_variance_trial,
     trial_configs,
 )
+from manifold_scaling.studies.variants import (
+    AMBIENT_BASE,
+    LOSS_POWERS_BASE,
+    AmbientInvarianceConfig,
+    LossPowersConfig,
+    intervals_agree,
+    variants,
+)
+from manifold_scaling.studies.verdict import Verdict
+
+loss_variants = variants
 
 # --- variance-limited ---------------------------------------------------------------------------
 
@@ -48,7 +54,7 @@ def test_variance_analysis_recovers_one_over_d_and_the_floor(key):
     verdict = analyse_variance_limited(_variance_rows(1.0, 0.05, sizes), config, {}, key=key)
     assert verdict.alpha == pytest.approx(1.0, abs=0.1)
     assert verdict.alpha_ci[0] <= 1.0 <= verdict.alpha_ci[1]
-    assert verdict.floor == pytest.approx(0.05, rel=0.02)
+    assert verdict.extra["floor"] == pytest.approx(0.05, rel=0.02)
     assert verdict.consistent and verdict.within_tolerance
     assert verdict.reading.startswith("variance-limited")
     assert "4/d = 0.50" in verdict.reading  # the contrast with the resolution-limited regime
@@ -78,7 +84,7 @@ def test_variance_trial_lands_in_the_minimiser_of_its_training_set():
         teacher_target_r2=None,
         precision="float32",
     )  # float32: x64 is process-wide and would leak into other tests
-    trial = trial_configs(config, {2: (config.teacher, {})})[-1]
+    trial = trial_configs(config)[-1]
     m = run_variance_trial(trial).metrics
     assert m["n_params"] == config.n_params == 2 * 4 + 4 + 4 * 4 + 4 + 4 + 1
     assert m["train_loss"] <= m["start_train_loss"]  # L-BFGS never leaves a worse point
@@ -93,11 +99,11 @@ def test_variance_trial_lands_in_the_minimiser_of_its_training_set():
 @pytest.mark.parametrize(
     "kw,needle",
     [
-        ({"sizes": (1024, 2048, 4096)}, "--sizes"),
-        ({"width": 64, "sizes": (1024, 2048, 4096, 8192)}, "--sizes"),
-        ({"seeds": 1}, "--seeds"),
-        ({"d": 0}, "--d"),
-        ({"precision": "float16"}, "--precision"),
+        ({"sizes": (1024, 2048, 4096)}, "sizes"),
+        ({"width": 64, "sizes": (1024, 2048, 4096, 8192)}, "sizes"),
+        ({"seeds": 1}, "seeds"),
+        ({"d": 0}, "d"),
+        ({"precision": "float16"}, "precision"),
     ],
 )
 def test_variance_config_rejects_bad_input(kw, needle):
@@ -115,8 +121,8 @@ def test_variance_cli_bad_input_exit_2(tmp_path, capsys):
 # --- ambient invariance -------------------------------------------------------------------------
 
 
-def _verdict(alpha, lo, hi):
-    return DimensionVerdict(
+def _verdict(label, alpha, lo, hi):
+    return Verdict(
         d=4,
         alpha=alpha,
         alpha_ci=(lo, hi) if alpha is not None else None,
@@ -131,24 +137,25 @@ def _verdict(alpha, lo, hi):
         fit=None,
         local_slopes={},
         teacher={},
+        extra={"variant": label},
     )
 
 
 def test_intervals_agree_pairwise():
     same = [
-        VariantVerdict("a", {}, _verdict(1.0, 0.9, 1.1)),
-        VariantVerdict("b", {}, _verdict(1.05, 0.95, 1.15)),
+        _verdict("a", 1.0, 0.9, 1.1),
+        _verdict("b", 1.05, 0.95, 1.15),
     ]
     assert intervals_agree(same)["all_agree"]
     assert intervals_agree(same)["spread"] == pytest.approx(0.05)
-    apart = same + [VariantVerdict("c", {}, _verdict(1.6, 1.5, 1.7))]
+    apart = same + [_verdict("c", 1.6, 1.5, 1.7)]
     out = intervals_agree(apart)
     assert not out["all_agree"] and not out["all_overlap"]
     assert {(p["a"], p["b"]) for p in out["pairs"] if not p["intervals_overlap"]} == {
         ("a", "c"),
         ("b", "c"),
     }
-    missing = same + [VariantVerdict("d", {}, _verdict(None, 0, 0))]
+    missing = same + [_verdict("d", None, 0, 0)]
     assert not intervals_agree(missing)["all_agree"]
 
 
@@ -247,9 +254,9 @@ def test_loss_power_variants_predict_2p_over_d_and_keep_the_interpolation_standa
 
 
 def test_loss_powers_config_rejects_bad_input():
-    with pytest.raises(InputError, match="--powers"):
+    with pytest.raises(InputError, match="powers"):
         LossPowersConfig(powers=(0.0,))
-    with pytest.raises(InputError, match="--powers"):
+    with pytest.raises(InputError, match="powers"):
         LossPowersConfig(powers=(2.0,), classification=False)
 
 

@@ -85,5 +85,5 @@ def test_digits_config_rejects_sizes_beyond_the_data():
     from manifold_scaling.errors import InputError
     from manifold_scaling.studies.digits import DigitsConfig
 
-    with pytest.raises(InputError, match="--sizes"):
+    with pytest.raises(InputError, match="sizes"):
         DigitsConfig(sizes=(100, 200, 5000))

@@ -30,7 +30,7 @@ def test_targets_standardised_on_the_manifold(key):
 
 def test_gain_controls_nonlinearity(key):
     r2 = [
-        teacher_linear_r2(key, init_teacher(key, TeacherConfig(gain=g), 4), "cube", 4)
+        teacher_linear_r2(key, init_teacher(key, TeacherConfig(gain=g), 4), 4)
         for g in (0.5, 1.5, 4.0)
     ]
     assert r2[0] > r2[1] > r2[2]
@@ -38,14 +38,35 @@ def test_gain_controls_nonlinearity(key):
 
 @pytest.mark.parametrize("d", [2, 6])
 def test_calibration_hits_target_r2(key, d):
-    teacher, cal = calibrate_teacher(key, TeacherConfig(), "cube", d, target_r2=0.7, iterations=10)
+    k_teacher, k_eval = jax.random.split(key)
+    teacher, cal = calibrate_teacher(
+        k_teacher, TeacherConfig(), d, eval_key=k_eval, target_r2=0.7, iterations=10
+    )
     assert cal.linear_r2 == pytest.approx(0.7, abs=0.03)
     assert teacher.gain == cal.gain
-    # The reported R^2 is reproducible on an independent sample.
-    fresh = teacher_linear_r2(
-        jax.random.key(99), init_teacher(jax.random.split(key)[0], teacher, d), "cube", d
-    )
+    # The reported R^2 is reproducible on an independent sample of the same teacher.
+    fresh = teacher_linear_r2(jax.random.key(99), init_teacher(k_teacher, teacher, d), d)
     assert fresh == pytest.approx(0.7, abs=0.05)
+
+
+@pytest.mark.parametrize("latent", ["cube", "sphere"])
+def test_reported_r2_belongs_to_the_teacher_the_trials_train_on(latent):
+    """Issue "Intervals a reader can trust" (4): the study's teacher R^2 is measured on the very
+    teacher its trials draw (same key, same gain), not on a sibling draw from the same seed."""
+    from manifold_scaling.studies.base import DataScalingConfig, replicates
+    from manifold_scaling.studies.data_scaling import trial_configs
+    from manifold_scaling.studies.trials import trial_setup
+
+    config = DataScalingConfig(dims=(3,), sizes=(32, 64, 128), seeds=2, latent=latent)
+    reps = {3: replicates(config, 3)}
+    trials = trial_configs(config, reps)
+    for rep in reps[3]:
+        trial = next(t for t in trials if t.seed == rep.seed)
+        _, teacher = trial_setup(trial)
+        measured = teacher_linear_r2(jax.random.key(123), teacher, trial.manifold, n=16384)
+        assert measured == pytest.approx(rep.teacher.linear_r2, abs=0.02)
+    # Replicates draw different teachers (the teacher draw is part of the replicate).
+    assert len({rep.data_seed for rep in reps[3]}) == 2
 
 
 def test_classification_teacher_emits_scaled_logits(key):

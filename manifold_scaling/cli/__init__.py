@@ -1,8 +1,10 @@
 """The ``manifold-scaling`` command: argument parsing and error reporting only (no science).
 
-Each subcommand lives in its own module exposing ``register(subparsers)``; the parser it adds
-sets ``func=run`` where ``run(args) -> int``. Bad input anywhere raises
-:class:`manifold_scaling.errors.InputError`, printed here as one line with exit code 2.
+The sweep commands are one table (``sweeps.SWEEPS``) whose flags are generated from their configs
+(``_flags``); ``fit``, ``intrinsic-dim`` and ``layer-dims`` are modules exposing
+``register(subparsers)``. Every parser sets ``func=run`` where ``run(args) -> int``. Bad input
+anywhere raises :class:`manifold_scaling.errors.InputError`, printed here as one line with exit
+code 2.
 """
 
 from __future__ import annotations
@@ -10,21 +12,28 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 
 from ..errors import InputError
 from ..sweep.runner import SweepError
+from .sweeps import SWEEPS
+from .sweeps import register as register_sweep
 
-# Subcommand modules, in the order ``--help`` lists them. A module that fails to import (an
-# optional dependency missing) is skipped with a note rather than breaking every other command.
+# Subcommands, in the order ``--help`` lists them: a sweep in ``sweeps.SWEEPS`` or a module. A
+# module that fails to import (an optional dependency missing) is skipped rather than breaking
+# every other command.
 _SUBCOMMANDS = (
     "reproduce",
-    "data_scaling",
+    "data-scaling",
     "fit",
-    "intrinsic_dim",
-    "model_scaling",
-    "regimes",
-    "layer_dims",
+    "intrinsic-dim",
+    "model-scaling",
+    "variance-limited",
+    "ambient-invariance",
+    "loss-powers",
+    "compute-frontier",
+    "layer-dims",
     "digits",
 )
 
@@ -33,6 +42,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (``prog: error: ...``) with exit code 2."""
 
     def error(self, message):  # noqa: D401
+        # "argument --seeds: ..." -> "--seeds: ...", the shape of every other error here.
+        message = re.sub(r"^argument (-[\w-]+)(/-[\w-]+)*: ", r"\1: ", message)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
 
@@ -45,14 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _SUBCOMMANDS:
+        if name in SWEEPS:
+            register_sweep(subparsers, name)
+            continue
+        module_name = f"{__name__}.{name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"{__name__}.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as err:
-            if err.name and err.name.startswith(f"{__name__}.{name}"):
+            if err.name and err.name.startswith(module_name):
                 continue  # not written yet
             raise
         module.register(subparsers)
     return parser
+
+
+def config_from_argv(command: str, argv: list[str]):
+    """The config sweep ``command`` would run with ``argv``, without running it."""
+    args = build_parser().parse_args([command, *argv])
+    return args.make_config(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,12 +40,12 @@ def run(args) -> int:
     print(layer_table(result))
     if args.out:
         save_layer_dimensions(result, args.out.with_suffix(".json"))
-        from ..plots_id import estimate_vs_scale_plot, umap_views
+        from ..plots import write_estimate_vs_scale, write_umap_views
 
         written = [
             args.out.with_suffix(".json"),
             layer_figure(result, args.out.with_suffix(".png")),
-            estimate_vs_scale_plot(
+            write_estimate_vs_scale(
                 result["multiscale"], f"{args.out}_scales.png", true_d=result["d"]
             ),
         ]
@@ -53,6 +53,7 @@ def run(args) -> int:
             from ..studies.representations import trial_views
 
             panels, colour = trial_views(record)
-            written.append(umap_views(panels, colour, f"{args.out}_umap.png"))
-        print("Wrote " + ", ".join(map(str, written)))
+            written.append(write_umap_views(panels, colour, f"{args.out}_umap.png"))
+        # A figure that failed was logged by the writer and comes back as None.
+        print("Wrote " + ", ".join(str(w) for w in written if w))
     return 0

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from ..errors import InputError, check_choice
-from ._calibrated import calibrated_id
-from ._mle import mle_levina_bickel
-from ._multiscale import multiscale_id
-from ._result import IDEstimate
-from ._twonn import twonn
+from ._calibrated import fit_calibrated
+from ._mle import fit_mle
+from ._multiscale import fit_multiscale
+from ._result import Fit, IDEstimate
+from ._twonn import fit_twonn
 
 ESTIMATORS = ("calibrated", "twonn", "mle", "multiscale")
 # Most accurate on the benchmark (benchmarks/intrinsic_dim_accuracy.py): mean |relative error|
 # <= 5 % for d = 2..16 at n = 5000 on cubes, spheres and network-embedded cubes.
 DEFAULT_ESTIMATOR = "calibrated"
 
-_FUNCTIONS = {
-    "calibrated": calibrated_id,
-    "twonn": twonn,
-    "mle": mle_levina_bickel,
-    "multiscale": multiscale_id,
+_FITS = {
+    "calibrated": fit_calibrated,
+    "twonn": fit_twonn,
+    "mle": fit_mle,
+    "multiscale": fit_multiscale,
 }
 
 
@@ -28,9 +28,15 @@ def estimate_id(
     """Intrinsic dimension of ``points`` (n_points, n_features) with the named estimator.
 
     ``k`` is the neighbour rank the estimator uses (its default when ``None``; TwoNN always uses
-    2); ``key`` is the JAX key of estimators that draw random numbers (``calibrated``);
-    ``options`` go to the estimator's function (``duplicates="drop"|"error"``, ...).
+    2); ``key`` is the JAX key or integer seed of estimators that draw random numbers
+    (``calibrated``); ``options`` go to the estimator's function (``duplicates="drop"|"error"``,
+    ``ci=0.9``, ...).
     """
+    return fit_estimate(points, estimator=estimator, k=k, key=key, **options).estimate
+
+
+def fit_estimate(points, *, estimator=DEFAULT_ESTIMATOR, k=None, key=None, **options) -> Fit:
+    """:func:`estimate_id` plus the per-point estimates (input rows, local dimensions)."""
     check_choice("estimator", estimator, ESTIMATORS)
     if k is not None:
         if estimator == "twonn":
@@ -40,4 +46,4 @@ def estimate_id(
             options["k"] = k
     if estimator == "calibrated":
         options["key"] = key
-    return _FUNCTIONS[estimator](points, **options)
+    return _FITS[estimator](points, **options)

@@ -12,27 +12,44 @@ from __future__ import annotations
 import numpy as np
 
 from ._neighbors import nearest_neighbors
-from ._result import IDEstimate
-
-_Z90 = 1.6448536269514722
+from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise, z_value
 
 
 def mle_levina_bickel(
-    points, *, k: int = 20, duplicates: str = "drop", duplicate_rtol: float = 1e-10
+    points,
+    *,
+    k: int = 20,
+    duplicates: str = "drop",
+    duplicate_rtol: float = 1e-10,
+    ci: float = 0.9,
 ) -> IDEstimate:
-    """Levina--Bickel MLE over ``k`` neighbours; 90 % interval by the delta method.
+    """Levina--Bickel MLE over ``k`` neighbours; ``ci`` (90 %) interval by the delta method.
 
     The interval treats the n local estimates as independent; neighbourhoods overlap, so it is
     somewhat too narrow.
     """
+    return fit_mle(
+        points, k=k, duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci
+    ).estimate
+
+
+def fit_mle(points, *, k=20, duplicates="drop", duplicate_rtol=1e-10, ci=0.9) -> Fit:
+    """:func:`mle_levina_bickel` plus the per-point estimates 1 / m_k(x)."""
+    ci = check_ci(ci)
+    z = z_value(ci)
     nb = nearest_neighbors(points, k, duplicates=duplicates, duplicate_rtol=duplicate_rtol)
     inv = local_inverse_dimensions(nb.distances, k)
     mean = float(inv.mean())
     se = float(inv.std(ddof=1) / np.sqrt(len(inv)))
     dim = 1.0 / mean
-    lo = 1.0 / (mean + _Z90 * se)
-    hi = 1.0 / (mean - _Z90 * se) if mean > _Z90 * se else float("inf")
-    return IDEstimate(
+    lo = 1.0 / (mean + z * se)
+    hi = 1.0 / (mean - z * se) if mean > z * se else float("inf")
+    warnings = dropped_warnings(nb.dropped_reasons)
+    if not np.isfinite(hi):
+        warnings.append(
+            f"the interval is unbounded above: {len(inv)} points are too few for k = {k}"
+        )
+    est = IDEstimate(
         estimator="mle",
         dimension=dim,
         ci=(lo, hi),
@@ -45,7 +62,10 @@ def mle_levina_bickel(
             "ci_method": "delta method, local estimates treated as independent",
             "local_dimension_median": float(np.median(1.0 / inv)),
         },
+        warnings=tuple(warnings),
+        ci_level=ci,
     )
+    return Fit(est, nb.rows, pointwise(None, inv))  # the Levina--Bickel 1 / m_k(x)
 
 
 def local_inverse_dimensions(distances: np.ndarray, k: int) -> np.ndarray:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import check_float, check_int
+from ._mle import local_inverse_dimensions
 from ._neighbors import nearest_neighbors
-from ._result import IDEstimate
-
-_Z90 = 1.6448536269514722
+from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise, z_value
 
 
 def multiscale_id(
@@ -28,12 +27,30 @@ def multiscale_id(
     plateau_rtol: float = 0.2,
     duplicates: str = "drop",
     duplicate_rtol: float = 1e-10,
+    ci: float = 0.9,
 ) -> IDEstimate:
     """GRIDE estimates at ranks (1, 2), (2, 4), ... up to the ``k``-th neighbour.
 
     No plateau is declared when (max - min) / median of the scale estimates exceeds
-    ``plateau_rtol``.
+    ``plateau_rtol``; ``ci`` is the level of the intervals (90 %).
     """
+    return fit_multiscale(
+        points,
+        k=k,
+        plateau_rtol=plateau_rtol,
+        duplicates=duplicates,
+        duplicate_rtol=duplicate_rtol,
+        ci=ci,
+    ).estimate
+
+
+def fit_multiscale(
+    points, *, k=64, plateau_rtol=0.2, duplicates="drop", duplicate_rtol=1e-10, ci=0.9
+) -> Fit:
+    """:func:`multiscale_id` plus per-point Levina--Bickel estimates over the chosen pair's
+    n2 neighbours, scaled to the global value (GRIDE has no per-point closed form)."""
+    level = check_ci(ci)
+    z = z_value(level)
     check_float("plateau_rtol", plateau_rtol, minimum=0.0, strict_min=True)
     n_points = len(points) if hasattr(points, "__len__") else 0
     k = check_int("k", k, minimum=4, maximum=max(4, n_points - 1))
@@ -50,7 +67,7 @@ def multiscale_id(
                 "n2": n2,
                 "distance": float(np.median(nb.distances[:, n2 - 1])),
                 "dimension": dim,
-                "ci": [dim - _Z90 * se, dim + _Z90 * se],
+                "ci": [dim - z * se, dim + z * se],
             }
         )
         n1 = n2
@@ -75,7 +92,7 @@ def multiscale_id(
             f"{dims[-1]:.2f} at the largest ({spread:.0%} spread > {plateau_rtol:.0%}); "
             f"typical of {cause}"
         )
-    return IDEstimate(
+    est = IDEstimate(
         estimator="multiscale",
         dimension=dim,
         ci=ci,
@@ -91,7 +108,11 @@ def multiscale_id(
             "warning": warning,
             "ci_method": "Fisher information of the GRIDE likelihood (independent ratios)",
         },
+        warnings=tuple(dropped_warnings(nb.dropped_reasons) + ([warning] if warning else [])),
+        ci_level=level,
     )
+    inv = local_inverse_dimensions(nb.distances, pair[-1]["n2"])
+    return Fit(est, nb.rows, pointwise(dim, inv))
 
 
 def gride(log_mu: np.ndarray, n1: int, n2: int) -> tuple[float, float]:

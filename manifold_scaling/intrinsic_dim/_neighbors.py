@@ -3,6 +3,12 @@
 Every estimator goes through :func:`nearest_neighbors`, so bad input fails the same way everywhere
 and duplicates are handled once: an exact or near duplicate gives ``r1 = 0`` (TwoNN divides by it)
 or ``mu = 1`` (TwoNN inflates; scikit-dimension's Levina--Bickel returns 0).
+
+The search is exact and picks its engine by shape, for speed only (the neighbour distances are
+recomputed in float64 afterwards, so the engines agree to rounding): a k-d tree (SciPy) in at most
+8 ambient dimensions, NumPy brute force (BLAS distances, ``argpartition``) up to 8192 points --
+the calibrated estimator's blocks and reference samples, without scikit-learn's ~1 s import --
+and scikit-learn's heap-based brute force above, where its selection beats ``argpartition``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from ..errors import InputError, check_choice, check_float, check_int
 
 DUPLICATE_POLICIES = ("drop", "error")
 _CHUNK_ROWS = 2048
+_KD_TREE_MAX_DIM = 8  # k-d trees only pay off in low ambient dimension
+_NUMPY_MAX_POINTS = 8192  # above: scikit-learn's brute force (import cost < selection savings)
+_CHUNK_BYTES = 2**25  # one block of squared distances, float64
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class Neighbors:
     points: np.ndarray
     n_input: int
     dropped_reasons: dict = field(default_factory=dict)
+    rows: np.ndarray | None = None  # input row of each point kept (aligned with ``points``)
 
     @property
     def n_dropped(self) -> int:
@@ -83,7 +93,7 @@ def nearest_neighbors(
     x = as_points(points)
     n_input = len(x)
     _check_k(k_name, k, n_input)
-    x, n_exact = _drop_exact_duplicates(x)
+    x, n_exact, rows = _drop_exact_duplicates(x, return_rows=True)
     radius = float(np.sqrt(np.mean(np.sum((x - x.mean(axis=0)) ** 2, axis=1))))
     tol = duplicate_rtol * radius
     n_near = 0
@@ -95,7 +105,7 @@ def nearest_neighbors(
             break
         keep = _one_per_group(len(x), idx, close)
         n_near += len(x) - int(keep.sum())
-        x = x[keep]
+        x, rows = x[keep], rows[keep]
     reasons = {}
     if n_exact:
         reasons["duplicate"] = n_exact
@@ -107,23 +117,67 @@ def nearest_neighbors(
             f"{n_exact} exact and {n_near} near-duplicate rows (distance <= {tol:.3g}) found; "
             "pass duplicates='drop' to keep one copy of each",
         )
-    return Neighbors(dist, idx, x, n_input, reasons)
+    return Neighbors(dist, idx, x, n_input, reasons, rows)
 
 
 def knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact kNN of each row among the others (self excluded), distances exact in float64."""
-    from sklearn.neighbors import NearestNeighbors
+    """Exact kNN of each row among the others (self excluded), distances exact in float64.
 
-    # kd-trees only pay off in low ambient dimension; brute force is BLAS-bound elsewhere.
-    algorithm = "kd_tree" if x.shape[1] <= 8 else "brute"
-    nn = NearestNeighbors(n_neighbors=k, algorithm=algorithm).fit(x)
-    _, idx = nn.kneighbors()
+    Rows are sorted by distance, ties by index, whichever engine found them.
+    """
+    n, dim = x.shape
+    if dim <= _KD_TREE_MAX_DIM:
+        idx = _kd_tree_neighbors(x, k)
+    elif n > _NUMPY_MAX_POINTS:
+        idx = _sklearn_neighbors(x, k)
+    else:
+        idx = _brute_neighbors(x, k)
     dist = np.empty(idx.shape, dtype=np.float64)
     for s in range(0, len(x), _CHUNK_ROWS):
         diff = x[idx[s : s + _CHUNK_ROWS]] - x[s : s + _CHUNK_ROWS, None, :]
         dist[s : s + _CHUNK_ROWS] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-    order = np.argsort(dist, axis=1, kind="stable")
+    order = np.lexsort((idx, dist), axis=-1)
     return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+def _brute_neighbors(x: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k nearest other rows (unordered), from |x|^2 + |y|^2 - 2 x.y in blocks."""
+    n = len(x)
+    sq = np.einsum("ij,ij->i", x, x)
+    rows = max(1, min(n, _CHUNK_BYTES // (8 * n)))
+    idx = np.empty((n, k), dtype=np.intp)
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        d2 = x[s:e] @ x.T
+        d2 *= -2.0
+        d2 += sq[s:e, None]
+        d2 += sq[None, :]
+        d2[np.arange(e - s), np.arange(s, e)] = np.inf  # a point is not its own neighbour
+        idx[s:e] = np.argpartition(d2, k - 1, axis=1)[:, :k]
+    return idx
+
+
+def _kd_tree_neighbors(x: np.ndarray, k: int) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    _, idx = cKDTree(x).query(x, k + 1)
+    return _without_self(idx)
+
+
+def _sklearn_neighbors(x: np.ndarray, k: int) -> np.ndarray:
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(x)
+    return nn.kneighbors(return_distance=False)
+
+
+def _without_self(idx: np.ndarray) -> np.ndarray:
+    """Drop each row's own index from ``k + 1`` neighbours (the last one if more than k
+    duplicates hide it), as scikit-learn's ``kneighbors()`` does."""
+    n, k1 = idx.shape
+    mask = idx != np.arange(n)[:, None]
+    mask[mask.all(axis=1), -1] = False
+    return idx[mask].reshape(n, k1 - 1)
 
 
 def _check_k(name: str, k, n_now: int, n_input: int | None = None) -> int:
@@ -140,14 +194,18 @@ def _check_k(name: str, k, n_now: int, n_input: int | None = None) -> int:
     return check_int(name, int(k), minimum=2, maximum=hi)
 
 
-def _drop_exact_duplicates(x: np.ndarray) -> tuple[np.ndarray, int]:
+def _drop_exact_duplicates(x: np.ndarray, *, return_rows: bool = False):
+    """``(x without repeated rows, number dropped[, kept row indices])``; first copies kept."""
     rows = np.ascontiguousarray(x + 0.0)  # + 0.0 maps -0.0 to 0.0 so bytes compare like values
     view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
     _, first = np.unique(view, return_index=True)
     if len(first) == len(x):
-        return x, 0
-    first.sort()
-    return x[first], len(x) - len(first)
+        first = np.arange(len(x))
+        out = (x, 0)
+    else:
+        first.sort()
+        out = (x[first], len(x) - len(first))
+    return (*out, first) if return_rows else out
 
 
 def _one_per_group(n: int, idx: np.ndarray, close: np.ndarray) -> np.ndarray:

@@ -1,18 +1,29 @@
-"""The result type every intrinsic-dimension estimator returns."""
+"""The result type every intrinsic-dimension estimator returns, and the warning class."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
+Z90 = 1.6448536269514722  # standard normal 95 % quantile: the two-sided 90 % interval
+
+
+class IntrinsicDimensionWarning(UserWarning):
+    """A result to read with care: no plateau across scales, duplicate rows dropped, ..."""
+
 
 @dataclass(frozen=True)
 class IDEstimate:
-    """An intrinsic-dimension estimate with its 90 % interval and what was dropped on the way.
+    """An intrinsic-dimension estimate with its interval and what was dropped on the way.
 
-    ``scale`` is the neighbourhood the estimate refers to (median distance to the ``k``-th
-    neighbour); ``dropped_reasons`` maps a reason (``"duplicate"``) to a row count;
-    ``diagnostics`` holds estimator-specific extras (JSON-friendly values only).
+    ``ci`` is the ``ci_level`` (default 90 %) interval; ``scale`` is the neighbourhood the
+    estimate refers to (median distance to the ``k``-th neighbour); ``dropped_reasons`` maps a
+    reason (``"duplicate"``) to a row count; ``warnings`` are one-line messages about results to
+    read with care (the sklearn-style :class:`IntrinsicDimension` also raises them as
+    :class:`IntrinsicDimensionWarning`); ``diagnostics`` holds estimator-specific extras
+    (JSON-friendly values only).
     """
 
     estimator: str
@@ -24,6 +35,8 @@ class IDEstimate:
     n_dropped: int = 0
     dropped_reasons: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    ci_level: float = 0.9
 
     def to_dict(self) -> dict:
         """Plain JSON-serialisable dict (non-finite floats become ``None``)."""
@@ -37,6 +50,8 @@ class IDEstimate:
             "n_dropped": int(self.n_dropped),
             "dropped_reasons": {str(k): int(v) for k, v in self.dropped_reasons.items()},
             "diagnostics": _jsonable(self.diagnostics),
+            "warnings": [str(w) for w in self.warnings],
+            "ci_level": float(self.ci_level),
         }
 
 
@@ -59,3 +74,53 @@ def _jsonable(obj):
     if isinstance(obj, float):
         return _json_float(obj)
     return str(obj)
+
+
+def check_ci(ci) -> float:
+    """Validate an interval level in (0, 1)."""
+    from ..errors import check_float
+
+    ci = check_float("ci", ci, minimum=0.0, maximum=1.0, strict_min=True)
+    if ci >= 1.0:
+        from ..errors import InputError
+
+        raise InputError("ci", f"must be a level in (0, 1), e.g. 0.9 (got {ci})")
+    return ci
+
+
+def z_value(ci: float) -> float:
+    """Two-sided standard-normal quantile of level ``ci`` (no SciPy import at the default)."""
+    if ci == 0.9:
+        return Z90
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + ci / 2))
+
+
+def dropped_warnings(reasons: dict) -> list[str]:
+    """The warning that duplicate rows were dropped, if any were."""
+    if not reasons:
+        return []
+    names = {"duplicate": "exact", "near_duplicate": "near"}
+    parts = ", ".join(f"{n} {names.get(r, r)}" for r, n in reasons.items())
+    return [
+        f"dropped {sum(reasons.values())} duplicate rows ({parts}); one copy of each was kept "
+        "(a repeated point has distance 0 to its copy, which breaks kNN estimators)"
+    ]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """An estimate plus its per-point local dimensions ``local`` at input rows ``rows``."""
+
+    estimate: IDEstimate
+    rows: np.ndarray
+    local: np.ndarray
+
+
+def pointwise(dimension: float | None, inverse_local: np.ndarray) -> np.ndarray:
+    """Per-point estimates 1 / m_i, scaled so that their harmonic mean is ``dimension`` (not
+    scaled when ``dimension`` is None). m_i = 0 (tied distances) gives inf."""
+    factor = 1.0 if dimension is None else dimension * float(np.mean(inverse_local))
+    with np.errstate(divide="ignore"):
+        return factor / inverse_local

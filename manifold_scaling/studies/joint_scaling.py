@@ -10,20 +10,20 @@ compute C ~ N D gives L*(C) - E ~ C^(-ab/(a+b)), which is 2/d when a = b = 4/d
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import jax
 import numpy as np
 
-from ..configs import config_to_dict, save_json
+from .. import keys
+from ..configs import param
 from ..errors import InputError, check_int
 from ..fitting import fit_joint_scaling, predicted_frontier_exponent
-from ..provenance import provenance
 from ..students import StudentConfig
 from ..training import TrainConfig
-from .data_scaling import DataScalingConfig, calibrated_teachers, trial_configs
-from .trial import batch_key, run_trial, run_trials_on_devices
+from .base import DataScalingConfig, replicates, teacher_summary
+from .protocol import Analysis, Study
+from .trials import batch_key, data_scaling_trials, run_trial, run_trials_on_devices
 
 __all__ = ["JOINT_BASE", "JointScalingConfig", "analyse_joint", "run_joint_scaling"]
 
@@ -43,33 +43,31 @@ JOINT_BASE = DataScalingConfig(
 class JointScalingConfig:
     """The data-scaling study ``base`` (one d) repeated for every student width in ``widths``."""
 
-    base: DataScalingConfig = field(default_factory=lambda: JOINT_BASE)
-    widths: tuple[int, ...] = (8, 16, 32, 64, 128)
-    frontier_points: int = 40
+    base: DataScalingConfig = param(help="the shared study (one d)", factory=lambda: JOINT_BASE)
+    widths: tuple[int, ...] = param((8, 16, 32, 64, 128), help="student widths of the grid")
+    frontier_points: int = param(40, help="points on the compute frontier")
 
     def __post_init__(self):
         if len(self.base.dims) != 1:
-            raise InputError("--dims", f"the joint fit takes one d (got {list(self.base.dims)})")
+            raise InputError("dims", f"the joint fit takes one d (got {list(self.base.dims)})")
         if len(set(self.widths)) < 3:
-            raise InputError(
-                "--widths", f"need at least 3 distinct widths (got {list(self.widths)})"
-            )
+            raise InputError("widths", f"need at least 3 distinct widths (got {list(self.widths)})")
         for w in self.widths:
-            check_int("--widths", w, minimum=1, maximum=1 << 16)
-        check_int("--frontier-points", self.frontier_points, minimum=2, maximum=10000)
+            check_int("widths", w, minimum=1, maximum=1 << 16)
+        check_int("frontier_points", self.frontier_points, minimum=2, maximum=10000)
 
     @property
     def d(self) -> int:
         return self.base.dims[0]
 
 
-def grid_configs(config: JointScalingConfig, teachers=None) -> list:
-    """Every (width, D, seed) trial; the teacher and data are shared across widths."""
-    teachers = teachers or calibrated_teachers(config.base)
+def grid_configs(config: JointScalingConfig, reps=None) -> list:
+    """Every (width, D, replicate) trial; each replicate's teacher and data serve every width."""
+    reps = reps or {d: replicates(config.base, d) for d in config.base.dims}
     trials = []
     for w in sorted(set(config.widths)):
         variant = replace(config.base, student=replace(config.base.student, width=w))
-        trials.extend(trial_configs(variant, teachers))
+        trials.extend(data_scaling_trials(variant, reps))
     return trials
 
 
@@ -123,47 +121,31 @@ def analyse_joint(rows: list[dict], config: JointScalingConfig, *, key) -> Joint
 def run_joint_scaling(
     config: JointScalingConfig, out_dir, *, options=None, make_figures=True
 ) -> dict:
-    """Run (or resume) the grid through the runner, fit L(N, D), write summary.json and a figure."""
-    from ..sweep import SweepOptions, run_sweep
+    """Run (or resume) the grid, fit L(N, D), write summary.json and a figure."""
+    reps = {d: replicates(config.base, d) for d in config.base.dims}
+    trials = grid_configs(config, reps)
 
-    out_dir = Path(out_dir)
-    options = options or SweepOptions()
-    teachers = calibrated_teachers(config.base)
-    trials = grid_configs(config, teachers)
-    result = run_sweep(
-        run_trial,
-        trials,
-        out_dir,
-        options=options,
-        batch_fn=run_trials_on_devices,
-        batch_key=batch_key,
-        study="compute-frontier",
-        sweep_config=config_to_dict(config),
-    )
-    rows = [
-        {"width": t.student.width, "n_train": t.n_train, "seed": t.seed, **rec.metrics}
-        for t, rec in zip(trials, result.records)
-    ]
-    verdict = analyse_joint(rows, config, key=jax.random.key(config.base.seed))
-    summary = {
-        "study": "compute-frontier",
-        "config": config_to_dict(config),
-        **verdict.to_dict(),
-        "teacher": teachers[config.d][1],
-        "grid": [
+    def analyse_records(trials, records):
+        rows = [
+            {"width": t.student.width, "n_train": t.n_train, "seed": t.seed, **rec.metrics}
+            for t, rec in zip(trials, records)
+        ]
+        verdict = analyse_joint(rows, config, key=keys.analysis_key(config.base.seed))
+        grid = [
             {k: r[k] for k in ("width", "n_params", "n_train", "seed", "test_loss", "train_loss")}
             for r in rows
-        ],
-        "provenance": provenance(),
-        "trials": {"total": len(trials), "run": result.n_run, "skipped": result.n_skipped},
-        "records": {"table": result.table_path.name, "manifest": result.manifest_path.name},
-    }
-    save_json(out_dir / "summary.json", summary)
-    if make_figures:
-        from ..plots_regimes import joint_fit_plot
+        ]
+        fields = {**verdict.to_dict(), "teacher": teacher_summary(reps[config.d]), "grid": grid}
+        return Analysis([], rows, fields)
 
-        summary["figures"] = {
-            "joint_fit": Path(joint_fit_plot(summary, rows, out_dir / "joint_fit.png")).name
-        }
-        save_json(out_dir / "summary.json", summary)
-    return summary
+    run = dict(options=options, make_figures=make_figures)
+    return COMPUTE_FRONTIER.run(config, trials, out_dir, analyse_records, **run)
+
+
+def _figures(summary, analysis, out_dir):
+    from ..plots import joint_fit_figures
+
+    return joint_fit_figures(summary, analysis.rows, Path(out_dir))
+
+
+COMPUTE_FRONTIER = Study("compute-frontier", run_trial, _figures, run_trials_on_devices, batch_key)

@@ -1,6 +1,6 @@
 """Named configs: the README's reproduction and its quick smoke version.
 
-The defaults were chosen once for every d by rules stated in advance (``shared/science.md`` Sec. 5):
+The defaults were chosen once for every d by rules stated in advance (``docs/teachers.md``):
 the teacher's gain by its linear R^2, the training budget by steps per training point, and the fit
 window by the interpolation diagnostic. Nothing here is tuned per d.
 """
@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..students import StudentConfig
 from ..training import TrainConfig
-from .data_scaling import DataScalingConfig
+from .base import DataScalingConfig
 
 REPRODUCE = DataScalingConfig(
     dims=(2, 3, 4, 6, 8),

@@ -9,18 +9,18 @@ them and estimates the ID of: the latent coordinates, the ambient data, every st
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jax
 import numpy as np
 
+from .. import keys
 from ..configs import config_from_dict, save_json
 from ..errors import InputError
 from ..intrinsic_dim import estimate_id
 from ..manifolds import sample_manifold
 from ..students import student_hidden
-from .trial import TrialConfig, params_from_arrays, trial_setup
+from .trials import TrialConfig, params_from_arrays, trial_setup
 
 
 def load_trial(run_dir, *, d=None, size=None, seed=None):
@@ -57,7 +57,7 @@ def layer_dimensions_of_trial(
 ):
     """ID of latent, data, student hidden layers and teacher hidden layers of one trial."""
     config = config_from_dict(TrialConfig, record.config)
-    key = jax.random.key(config.seed + 12345) if key is None else key
+    key = keys.representation_key(config.seed) if key is None else key
     k_points, k_est = jax.random.split(key)
     embedder, teacher = trial_setup(config)
     sample = sample_manifold(k_points, embedder, n_points)
@@ -97,7 +97,7 @@ def layer_dimensions_of_trial(
 def trial_views(record, *, n_points: int = 2000, key=None) -> tuple[dict, np.ndarray]:
     """Point clouds for UMAP views: latent z, ambient x and the student's last hidden layer."""
     config = config_from_dict(TrialConfig, record.config)
-    key = jax.random.key(config.seed + 54321) if key is None else key
+    key = keys.representation_key(config.seed, views=True) if key is None else key
     embedder, _ = trial_setup(config)
     sample = sample_manifold(key, embedder, n_points)
     last = student_hidden(params_from_arrays(record.arrays), sample.x)[-1]
@@ -124,29 +124,26 @@ def layer_table(result: dict) -> str:
 
 
 def layer_figure(result: dict, path) -> str:
-    from ..plots import _plt
+    from ..plots import save_figure
+    from ..plots._style import error_bars, new_figure
 
-    plt = _plt()
     names = [r["layer"] for r in result["layers"]]
-    dims = np.array([r["dimension"] for r in result["layers"]])
-    ci = np.array([r["ci"] for r in result["layers"]])
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    dims = np.array([r["dimension"] for r in result["layers"]], float)
+    ci = np.array([r["ci"] for r in result["layers"]], float).reshape(-1, 2)
+    fig = new_figure((6.4, 3.8))
+    ax = fig.subplots()
     x = np.arange(len(names))
-    ax.errorbar(x, dims, yerr=[dims - ci[:, 0], ci[:, 1] - dims], fmt="o", capsize=4)
+    # error_bars clips an estimate outside its interval instead of letting matplotlib raise.
+    yerr = error_bars(dims, ci[:, 0], ci[:, 1], what="ID per layer")
+    ax.errorbar(x, dims, yerr=yerr, fmt="o", capsize=4)
     ax.axhline(result["d"], color="k", ls="--", lw=1, label=f"d = {result['d']}")
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("estimated intrinsic dimension")
     ax.set_title(f"ID per layer (D={result['n_train']}, seed {result['seed']})")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return str(path)
+    return save_figure(fig, path)
 
 
 def save_layer_dimensions(result: dict, out) -> None:
     save_json(out, result)
-
-
-def read_json(path) -> dict:
-    return json.loads(Path(path).read_text())

@@ -1,0 +1,355 @@
+"""The sweep commands, described in one table: config, run function, output and report.
+
+Each command's flags are generated from the config it starts from (``_flags``), so ``--help``
+shows the real defaults. Precedence: the command's config < ``--config FILE`` < the flags given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from ..errors import InputError
+from ..report import local_slope_table, verdict_table
+from ..studies.base import DataScalingConfig
+from ..studies.data_scaling import run_data_scaling
+from ..studies.digits import DigitsConfig, run_digits
+from ..studies.joint_scaling import JOINT_BASE, JointScalingConfig, run_joint_scaling
+from ..studies.model_scaling import ModelScalingConfig, run_model_scaling
+from ..studies.presets import REPRODUCE, reproduce_config
+from ..studies.variance_limited import (
+    VarianceLimitedConfig,
+    contrast_from_summary,
+    run_variance_limited,
+)
+from ..studies.variants import (
+    AMBIENT_BASE,
+    LOSS_POWERS_BASE,
+    AmbientInvarianceConfig,
+    LossPowersConfig,
+    run_ambient_invariance,
+    run_loss_powers,
+)
+from ..sweep import add_sweep_arguments, load_sweep_config, sweep_options_from_args
+from ..teachers import TeacherConfig
+from ._flags import add_flags, apply_flags, config_flags, translate
+
+# --- reports (what each command prints) ---------------------------------------------------------
+
+
+def _num(x, spec=".3f") -> str:
+    return "–" if x is None else format(x, spec)
+
+
+def _ci(ci) -> str:
+    return "[no interval]" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _tables(summary: dict, *, alpha_name: str, slopes: str) -> str:
+    return (
+        f"{verdict_table(summary, alpha_name=alpha_name)}\n\n"
+        f"Local slopes {slopes}:\n{local_slope_table(summary)}"
+    )
+
+
+def _report_data_scaling(summary: dict) -> str:
+    return _tables(summary, alpha_name="α_D", slopes="as D doubles")
+
+
+def _report_model_scaling(summary: dict) -> str:
+    lines = [_tables(summary, alpha_name="α_N", slopes="as N grows"), ""]
+    for res in summary["results"]:
+        flags = ", ".join(
+            f"N={p['size']}: {'converged' if p['passes'] else 'NOT converged'} "
+            f"(late drop {p['late_drop_max']:.0%})"
+            for p in res["diagnostics"]["per_size"]
+        )
+        lines.append(f"d={res['d']}: {flags}")
+    return "\n".join(lines)
+
+
+def _report_variance(summary: dict) -> str:
+    r = summary["result"]
+    return (
+        f"d = {r['d']}, P = {r['n_params']}: alpha = {_num(r['alpha'])} {_ci(r['alpha_ci'])} "
+        f"(prediction 1; resolution-limited 4/d = {r['resolution_alpha']:.2f}); L(inf) fitted "
+        f"{_num(r['floor'], '.4g')} (theta* scores {r['reference_loss']:.4g})\n{r['reading']}"
+    )
+
+
+def _report_variants(summary: dict) -> str:
+    """The verdict table, one row per (variant, d), each reading labelled by its variant."""
+    rows = [{**r, "reading": f"[{r['variant']}] {r['reading']}"} for r in summary["results"]]
+    return f"{verdict_table({'results': rows})}\n\n{summary['reading']}"
+
+
+def _report_frontier(summary: dict) -> str:
+    f, ci = summary["fit"], summary["fit"]["ci"]
+    return (
+        f"d = {summary['d']}: E = {f['E']:.3g}, a = {f['a']:.3f} {_ci(ci['a'])}, "
+        f"b = {f['b']:.3f} {_ci(ci['b'])} (4/d = {summary['predicted_exponent']:.3f})\n"
+        f"frontier exponent ab/(a+b) = {summary['frontier_exponent']:.3f} "
+        f"(2/d = {summary['predicted_frontier_exponent']:.3f})"
+    )
+
+
+def _report_digits(summary: dict) -> str:
+    lines = [
+        f"ID ({name}): {est['dimension']:.2f} [{est['ci'][0]:.2f}, {est['ci'][1]:.2f}]"
+        for name, est in summary["intrinsic_dimension"].items()
+    ]
+    keep = ("alpha", "alpha_ci", "predicted_alpha", "fit_window", "satisfies_bound", "reading")
+    lines.append(json.dumps({k: summary["result"][k] for k in keep}, indent=2))
+    return "\n".join(lines)
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+# The doc of fields that carry no metadata yet (VarianceLimitedConfig's, the variant configs').
+_HELP = {
+    "d": "intrinsic dimension",
+    "sizes": "training-set sizes D",
+    "seeds": "replicates per D (each its own training set)",
+    "seed": "master seed of the study",
+    "latent": "latent manifold: cube | gaussian | sphere | torus",
+    "ambient_dim": "ambient dimension the student sees (0: the latent itself)",
+    "embedding": "embedding into the ambient space: pad | rotation | network",
+    "teacher_target_r2": "teacher rule: choose the teacher gain so that its linear R^2 is this "
+    "('none': keep the given gain)",
+    "width": "student width (small: D >> P)",
+    "depth": "student hidden layers",
+    "pretrain_steps": "fresh-data Adam steps to theta*",
+    "population_size": "sample that polishes theta* (>> D)",
+    "population_lbfgs_steps": "L-BFGS iterations polishing theta*",
+    "lbfgs_steps": "full-batch L-BFGS iterations per D",
+    "precision": "float32 | float64",
+    "n_test": "shared test points",
+    "min_ratio": "fit sizes with D >= this x P",
+    "n_bootstrap": "bootstrap resamples",
+    "ci": "interval level",
+    "ambient_dims": "ambient dimensions (one variant per ambient dimension and embedding)",
+    "embeddings": "embeddings: pad | rotation | network (several)",
+    "powers": "loss powers p, each a variant with loss |y - y_hat|^p",
+    "classification": "also a cross-entropy variant (classification teacher)",
+    "widths": "student widths of the grid",
+    "frontier_points": "points on the compute frontier",
+}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep command: the config it starts from, how it runs and what it prints."""
+
+    name: str
+    help: str
+    description: str
+    default: object  # the config the command starts from (its flags show these values)
+    run: Callable  # run(config, out, *, options, make_figures, **run_extra(args, config))
+    report: Callable[[dict], str]  # what is printed before the list of files written
+    hide: tuple[str, ...] = ()  # fields the study ignores: no flag
+    refuse: Mapping[str, str] = field(default_factory=dict)  # flag -> the flag setting it here
+    unused: tuple[str, ...] = ()  # fields the study ignores whose old flags stay, refused
+    extra: tuple = ()  # command-only flags: (flag, add_argument keywords)
+    start: Callable | None = None  # a fixed preset from args (reproduce): no config flags
+    run_extra: Callable | None = None  # more keywords for run (variance-limited: contrast)
+
+    def flags(self):
+        if self.start is not None:
+            return []
+        return config_flags(
+            self.default, helps=_HELP, hide=self.hide, refuse=self.refuse, unused=self.unused
+        )
+
+
+SWEEPS = {
+    s.name: s
+    for s in (
+        Sweep(
+            "reproduce",
+            "the default data-scaling reproduction (d = 2, 3, 4, 6, 8; about 10 min on 2 cores)",
+            "Run the data-scaling verdict for d in {2, 3, 4, 6, 8} with the project's default "
+            "settings; writes the same files as data-scaling and prints the verdict table.",
+            REPRODUCE,
+            run_data_scaling,
+            _report_data_scaling,
+            extra=(
+                (
+                    "--quick",
+                    {"action": "store_true", "help": "a 2-minute smoke version (fewer sizes)"},
+                ),
+            ),
+            start=lambda args: reproduce_config(quick=args.quick),
+        ),
+        Sweep(
+            "data-scaling",
+            "test loss vs training-set size D for each d; alpha_D against 4/d",
+            "Train ReLU students on D points of a d-dimensional manifold for each (d, D, seed), "
+            "fit L = A D^-alpha over the window the diagnostics allow, compare with 4/d.",
+            DataScalingConfig(),
+            run_data_scaling,
+            _report_data_scaling,
+        ),
+        Sweep(
+            "model-scaling",
+            "test loss vs parameter count N at unlimited data for each d; alpha_N against 4/d",
+            "Train depth-2 ReLU students of growing width on fresh samples at every step "
+            "(Sharma & Kaplan 2020), keep the widths whose loss curves converged, fit "
+            "L = A N^-alpha and compare alpha_N with 4/d.",
+            ModelScalingConfig(),
+            run_model_scaling,
+            _report_model_scaling,
+            # Fresh data at every step: a fixed step count, no per-point budget, no L-BFGS.
+            hide=(
+                "train.steps_per_point",
+                "train.min_steps",
+                "train.max_steps",
+                "train.lbfgs_steps",
+            ),
+        ),
+        Sweep(
+            "variance-limited",
+            "a small student with D >> P: L(D) - L(inf) ~ D^-1 (Bahri et al. 2021)",
+            "Train one small student on fresh data and polish it by L-BFGS on a large "
+            "population sample (theta*), then for each (D, seed) find the training-set minimiser "
+            "by full-batch float64 L-BFGS from theta*; fit L = E + A D^-alpha with the floor "
+            "fitted and compare alpha with 1 (and with 4/d).",
+            VarianceLimitedConfig(),
+            run_variance_limited,
+            _report_variance,
+            extra=(
+                (
+                    "--contrast",
+                    {
+                        "type": Path,
+                        "help": "a data-scaling summary.json to quote alpha_D at the same d",
+                    },
+                ),
+            ),
+            run_extra=lambda args, config: {
+                "contrast": contrast_from_summary(args.contrast, config.d)
+                if args.contrast
+                else None
+            },
+        ),
+        Sweep(
+            "ambient-invariance",
+            "the same d in several ambient dimensions and embeddings: same alpha_D?",
+            "Run the data-scaling study for every (ambient dimension, embedding) pair and test "
+            "whether every fitted alpha lies inside every other's interval. The study flags set "
+            "the shared base config.",
+            AmbientInvarianceConfig(base=AMBIENT_BASE),
+            run_ambient_invariance,
+            _report_variants,
+            refuse={"--ambient-dim": "--ambient-dims", "--embedding": "--embeddings"},
+        ),
+        Sweep(
+            "loss-powers",
+            "losses |y - y_hat|^p (alpha = 2p/d) and cross-entropy (alpha = 4/d)",
+            "Run the data-scaling study with each loss power p (train and test loss "
+            "|y - y_hat|^p, prediction 2p/d) and with a classification teacher and KL loss "
+            "(prediction 4/d).",
+            LossPowersConfig(base=LOSS_POWERS_BASE),
+            run_loss_powers,
+            _report_variants,
+            refuse={"--loss-power": "--powers", "--task": "--no-classification"},
+        ),
+        Sweep(
+            "compute-frontier",
+            "grid over (N, D), joint fit L = E + A N^-a + B D^-b, compute-optimal frontier",
+            "Run the data-scaling study at several student widths (one d), fit "
+            "L(N, D) = E + A N^-a + B D^-b (Hoffmann et al. 2022 approach 3) and compare a, b "
+            "with 4/d and the frontier exponent ab/(a+b) with 2/d (compute C ~ N D).",
+            JointScalingConfig(base=JOINT_BASE),
+            run_joint_scaling,
+            _report_frontier,
+            refuse={"--width": "--widths"},
+            # The joint fit uses every grid point: no window rule, no floor option.
+            hide=("ci", "min_decades"),
+            unused=("with_floor", "interpolation_ratio", "min_params_per_point"),
+        ),
+        Sweep(
+            "digits",
+            "real data: intrinsic dimension of sklearn's digits and a ReLU classifier's alpha_D",
+            "Measure the ID of scikit-learn's bundled digits (no download), train ReLU "
+            "classifiers (cross-entropy) on growing subsets, and check alpha_D >= 4/d_hat.",
+            DigitsConfig(),
+            run_digits,
+            _report_digits,
+        ),
+    )
+}
+
+
+# --- parser and run -----------------------------------------------------------------------------
+
+
+def register(subparsers, name: str) -> None:
+    """Add the sweep command ``name``."""
+    sweep = SWEEPS[name]
+    flags = sweep.flags()
+    p = subparsers.add_parser(name, help=sweep.help, description=sweep.description)
+    if sweep.start is None:
+        p.add_argument(
+            "--config",
+            type=Path,
+            help=f"JSON or TOML file of {type(sweep.default).__name__} fields (flags override it)",
+        )
+    add_flags(p, flags)
+    out = Path("results") / name
+    p.add_argument("--out", type=Path, default=out, help=f"output directory (default: {out})")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    for flag, kwargs in sweep.extra:
+        p.add_argument(flag, **kwargs)
+    add_sweep_arguments(p)
+    p.set_defaults(func=partial(_run, sweep, flags), make_config=partial(_config, sweep, flags))
+
+
+def _config(sweep: Sweep, flags, args):
+    """The command's config, updated by ``--config FILE`` and then by the flags given."""
+    if sweep.start is not None:
+        return sweep.start(args)
+    config = sweep.default
+    if args.config:
+        config = load_sweep_config(type(config), args.config)
+    try:
+        config = apply_flags(config, flags, args)
+        _refuse_ignored_gain(config)
+    except InputError as err:
+        raise translate(err, flags) from None
+    return config
+
+
+def _refuse_ignored_gain(config) -> None:
+    """A gain given while the teacher rule chooses it would be silently dropped: refuse it.
+
+    ``StudyConfig`` checks this itself; ``VarianceLimitedConfig`` does not yet.
+    """
+    r2, teacher = getattr(config, "teacher_target_r2", None), getattr(config, "teacher", None)
+    if r2 is not None and teacher is not None and teacher.gain != TeacherConfig().gain:
+        raise InputError(
+            "teacher.gain",
+            f"is chosen by the teacher rule (linear R^2 = {r2:g}); turn the rule off "
+            f"(teacher_target_r2 = None) to set the gain yourself (got {teacher.gain:g})",
+        )
+
+
+def _run(sweep: Sweep, flags, args) -> int:
+    config = _config(sweep, flags, args)
+    extra = sweep.run_extra(args, config) if sweep.run_extra else {}
+    summary = sweep.run(
+        config,
+        args.out,
+        options=sweep_options_from_args(args),
+        make_figures=not args.no_figures,
+        **extra,
+    )
+    print(sweep.report(summary))
+    files = [
+        args.out / "summary.json",
+        *(args.out / f for f in summary.get("figures", {}).values()),
+    ]
+    print("\nWrote " + ", ".join(map(str, files)))
+    return 0

@@ -1,0 +1,367 @@
+"""Figures of the studies beyond data scaling (model size, variance-limited, ambient invariance,
+loss powers, the joint L(N, D) fit and its compute frontier), drawn from saved summaries and rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._save import Planned, write_figures
+from ._style import (
+    colours,
+    column,
+    draw_power_law_fit,
+    drawable,
+    error_bars,
+    figure_axes,
+    finish,
+    floats,
+    fmt,
+    geometric_means,
+    interval,
+    legend,
+    log_scale,
+    note,
+    num,
+    power_law_fit,
+    results_of,
+)
+from .scaling import four_over_alpha_plot, local_slope_plot
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+
+def convergence_curves(
+    summary: dict, rows: list[dict], curves: dict, *, ax: Sequence[Axes] | Axes | None = None
+) -> Figure:
+    """Validation loss vs step for every width (first seed), one panel per d; dashed = unconverged.
+
+    ``curves`` maps ``(d, width, seed)`` to arrays ``curve_steps`` and ``curve_val``; ``ax``, when
+    given, holds one Axes per result.
+    """
+    results = results_of(summary, what="convergence curves")
+    n = max(len(results), 1)
+    fig, axes, owned = figure_axes(ax, (4.2 * n, 3.8), n)
+    if not results:
+        note(axes[0], "no results to draw")
+    seeds = [r.get("seed") for r in rows if math.isfinite(num(r.get("seed")))]
+    first_seed = min(seeds, key=num) if seeds else None
+    for ax, res in zip(axes, results):
+        d = res.get("d")
+        pts = sorted(
+            (r for r in rows if r.get("d") == d and r.get("seed") == first_seed),
+            key=lambda r: num(r.get("width")),
+        )
+        missing = []
+        for color, r in zip(colours(len(pts)), pts):
+            arr = curves.get((d, r.get("width"), r.get("seed"))) if curves else None
+            steps, val = _curve(arr, "curve_steps"), _curve(arr, "curve_val")
+            if not len(val) or len(steps) != len(val):
+                missing.append(r.get("width"))
+                continue
+            ax.plot(
+                steps,
+                val,
+                "-" if r.get("converged") else "--",
+                color=color,
+                lw=1.2,
+                label=f"w={r.get('width')} (N={r.get('n_params')})",
+            )
+        if missing:
+            log.warning("convergence curves, d=%s: no usable curve for widths %s", d, missing)
+        log_scale(ax)
+        ax.set_xlabel("Adam step (fresh batch each step)")
+        ax.set_ylabel("validation loss")
+        ax.set_title(f"d={d}: solid = converged by the rule")
+        legend(ax, fontsize=6)
+    return finish(fig, owned)
+
+
+def _curve(arrays, key: str) -> np.ndarray:
+    """One array of a trial's saved curves, or an empty one when it is not there."""
+    try:
+        return floats(np.ravel(arrays[key]))
+    except (KeyError, TypeError, IndexError, ValueError):
+        return np.zeros(0)
+
+
+def loss_vs_params(summary: dict, rows: list[dict], *, ax: Axes | None = None) -> Figure:
+    """Log-log test loss vs parameter count per d: trials (open: unconverged), fit, slope 4/d."""
+    fig, (ax,), owned = figure_axes(ax, (6.4, 4.8))
+    results = results_of(summary, what="loss vs params")
+    for color, res in zip(colours(len(results)), results):
+        d = res.get("d")
+        pts = [r for r in rows if r.get("d") == d]
+        n, y = column(pts, "n_params"), column(pts, "test_loss")
+        ok = drawable(n, y, what=f"loss vs params, d={d} trials")
+        conv = np.array([bool(r.get("converged", True)) for r in pts], bool)
+        ax.scatter(n[ok & conv], y[ok & conv], s=14, color=color, alpha=0.7)
+        ax.scatter(n[ok & ~conv], y[ok & ~conv], s=14, facecolors="none", edgecolors=color)
+        label = f"d={d}"
+        fit = power_law_fit(res, what=f"loss vs params, d={d}")
+        if fit is not None:
+            draw_power_law_fit(ax, fit, color, with_floor=False)
+            lo_ci, hi_ci = fit["alpha_ci"]
+            label += (
+                f": α_N={fmt(res['alpha'])} [{fmt(lo_ci)}, {fmt(hi_ci)}], "
+                f"4/d={fmt(fit['predicted'])}"
+            )
+        ax.plot([], [], color=color, lw=2.2, label=label)
+    ax.plot([], [], color="gray", ls="--", lw=1, label="slope 4/d through the fit")
+    ax.scatter([], [], facecolors="none", edgecolors="gray", label="not converged")
+    log_scale(ax)
+    ax.set_xlabel("parameters N")
+    ax.set_ylabel("test loss")
+    ax.set_title("Test loss vs N at unlimited data (thick: fit over converged widths)")
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
+
+
+def model_scaling_figures(summary: dict, rows: list[dict], curves: dict, out_dir) -> dict:
+    """Loss vs N with fits, local slopes in N, 4/alpha_N vs d, and the loss curves per width.
+
+    Returns ``{name: file name in out_dir}`` for the figures written; one that fails is logged
+    and left out.
+    """
+    return write_figures(
+        out_dir,
+        {
+            "loss_vs_params": Planned("loss_vs_params.png", lambda: loss_vs_params(summary, rows)),
+            "local_slopes": Planned(
+                "local_slopes.png", lambda: local_slope_plot(summary, x_label="parameters N")
+            ),
+            "four_over_alpha": Planned(
+                "four_over_alpha.png", lambda: four_over_alpha_plot(summary, alpha_label="α_N")
+            ),
+            "convergence": Planned(
+                "convergence.png", lambda: convergence_curves(summary, rows, curves), dpi=120
+            ),
+        },
+    )
+
+
+def variance_limited_plot(
+    summary: dict, rows: list[dict], *, ax: Sequence[Axes] | None = None
+) -> Figure:
+    """L(D) - L_inf on log-log axes with the fitted D^-alpha and the D^-1 prediction.
+
+    Two panels (``ax``, when given, holds two Axes): test loss vs D, then the excess loss.
+    """
+    fig, (ax, ax_excess), owned = figure_axes(ax, (10, 4.2), 2)
+    res = summary.get("result") if isinstance(summary.get("result"), dict) else {}
+    if not res:
+        log.warning("variance-limited: the summary has no result to draw")
+    fit = res.get("fit") if isinstance(res.get("fit"), dict) else {}
+    sizes, test = column(rows, "n_train"), column(rows, "test_loss")
+    ok = drawable(sizes, test, what="variance-limited trials", positive_y=False)
+    sizes, test = sizes[ok], test[ok]
+    floor = num(fit.get("floor"))
+    ax.scatter(sizes, test, s=12, alpha=0.6, label="trials")
+    reference = num(res.get("reference_loss"))
+    if math.isfinite(reference):
+        ax.axhline(reference, color="gray", ls=":", label="L at the warm start θ*")
+    if math.isfinite(floor):
+        ax.axhline(floor, color="k", ls="--", lw=1, label=f"fitted L(∞) = {floor:.3g}")
+    log_scale(ax, y=False)
+    ax.set_xlabel("training points D")
+    ax.set_ylabel("test loss")
+    ax.set_title(f"small student (P = {fmt(res.get('n_params'), '.0f')}), D ≫ P")
+    legend(ax, fontsize=7)
+    ax = ax_excess
+    alpha, amplitude = num(fit.get("alpha")), num(fit.get("amplitude"))
+    if math.isfinite(floor) and math.isfinite(alpha) and math.isfinite(amplitude) and len(sizes):
+        uniq = np.unique(sizes)
+        excess = np.array([np.mean(test[sizes == u]) - floor for u in uniq])
+        above = excess > 0
+        ax.plot(uniq[above], excess[above], "o", label="mean L(D) − L(∞)")
+        grid = np.geomspace(uniq.min(), uniq.max(), 20)
+        lo_ci, hi_ci = interval(fit.get("alpha_ci"))
+        ax.plot(
+            grid,
+            amplitude * grid ** (-alpha),
+            lw=2,
+            label=f"fit α = {fmt(alpha)} [{fmt(lo_ci)}, {fmt(hi_ci)}]",
+        )
+        mid = np.sqrt(grid[0] * grid[-1])
+        y_mid = amplitude * mid ** (-alpha)
+        ax.plot(grid, y_mid * (grid / mid) ** -1.0, "k--", lw=1, label="slope 1 (variance-limited)")
+        pred = num(res.get("resolution_alpha"))
+        if math.isfinite(pred) and pred:
+            ax.plot(
+                grid,
+                y_mid * (grid / mid) ** (-pred),
+                ":",
+                color="C3",
+                lw=1,
+                label=f"slope 4/d = {pred:.2f} (resolution-limited)",
+            )
+        log_scale(ax)
+    else:
+        log.warning("variance-limited: no finite fit of L(∞) and alpha, excess loss not drawn")
+        note(ax, "no fit to draw")
+    ax.set_xlabel("training points D")
+    ax.set_ylabel("L(D) − L(∞)")
+    ax.set_title("variance-limited: excess loss vs D")
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
+
+
+def variance_limited_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str]:
+    """The variance-limited study's figure, saved next to its results (``{name: file name}``)."""
+    return write_figures(
+        out_dir,
+        {
+            "variance_limited": Planned(
+                "variance_limited.png", lambda: variance_limited_plot(summary, rows)
+            )
+        },
+    )
+
+
+def variants_alpha_plot(
+    summary: dict, *, title: str, expected_key: str = "predicted_alpha", ax: Axes | None = None
+) -> Figure:
+    """One point per variant: fitted alpha with its interval, and the expected value as a tick."""
+    variants = summary.get("variants")
+    variants = [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
+    if not variants:
+        log.warning("alpha by variant: the summary has no variants to draw")
+    fig, (ax,), owned = figure_axes(ax, (max(5.0, 1.1 * len(variants) + 2), 4.2))
+    xs = np.arange(len(variants))
+    for x, v in zip(xs, variants):
+        r = v.get("result") if isinstance(v.get("result"), dict) else {}
+        what = f"alpha by variant, {v.get('label')}"
+        alpha = num(r.get("alpha"))
+        if math.isfinite(alpha):
+            lo, hi = interval(r.get("alpha_ci"))
+            ax.errorbar(
+                [x],
+                [alpha],
+                yerr=error_bars(alpha, lo, hi, what=what),
+                fmt="o",
+                capsize=4,
+                color="C0",
+            )
+        else:
+            log.warning("%s: no fitted alpha (%r), not drawn", what, r.get("alpha"))
+        expected = num(r.get(expected_key))
+        if math.isfinite(expected):
+            ax.plot([x - 0.3, x + 0.3], [expected] * 2, "k--", lw=1)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(
+        [str(v.get("label", "?")) for v in variants], rotation=30, ha="right", fontsize=8
+    )
+    ax.set_ylabel("fitted exponent α (90 % interval)")
+    ax.set_title(title + " (dashed: prediction)")
+    return finish(fig, owned)
+
+
+def variants_loss_plot(summary: dict, rows: list[dict], *, ax: Axes | None = None) -> Figure:
+    """Loss vs D for every variant (geometric mean over seeds)."""
+    fig, (ax,), owned = figure_axes(ax, (6.4, 4.8))
+    variants = results_of(summary, "variants", what="loss by variant")
+    for color, v in zip(colours(len(variants)), variants):
+        pts = [r for r in rows if r.get("variant") == v.get("label")]
+        xs, ys = column(pts, "n_train"), column(pts, "test_loss")
+        ok = drawable(xs, ys, what=f"loss by variant, {v.get('label')} trials")
+        uniq, gm = geometric_means(xs[ok], ys[ok])
+        ax.plot(uniq, gm, "o-", color=color, lw=1, ms=3, label=v.get("label"))
+    log_scale(ax)
+    ax.set_xlabel("training points D")
+    ax.set_ylabel("test loss (its own units per variant)")
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
+
+
+def variants_figures(
+    summary: dict,
+    rows: list[dict],
+    out_dir,
+    *,
+    title: str,
+    alpha_figure: str = "alpha_by_variant",
+    alpha_file: str = "alpha_by_variant.png",
+) -> dict[str, str]:
+    """A variants study's two figures: alpha per variant (named ``alpha_figure``, saved as
+    ``alpha_file``) and ``loss_vs_size``. Returns ``{name: file name}`` of those written."""
+    return write_figures(
+        out_dir,
+        {
+            alpha_figure: Planned(alpha_file, lambda: variants_alpha_plot(summary, title=title)),
+            "loss_vs_size": Planned("loss_vs_size.png", lambda: variants_loss_plot(summary, rows)),
+        },
+    )
+
+
+def joint_fit_plot(summary: dict, rows: list[dict], *, ax: Sequence[Axes] | None = None) -> Figure:
+    """Left: loss vs D per N with the joint fit; right: the compute frontier L*(C) and its slope.
+
+    ``ax``, when given, holds the two Axes.
+    """
+    fig, (ax, ax_frontier), owned = figure_axes(ax, (10.5, 4.3), 2)
+    fit = summary.get("fit") if isinstance(summary.get("fit"), dict) else {}
+    params = [num(fit.get(k)) for k in ("E", "A", "a", "B", "b")]
+    has_fit = all(math.isfinite(p) for p in params)
+    if not has_fit:
+        log.warning("joint fit: fit parameters missing or not finite, surface not drawn")
+    e, amp_n, a, amp_d, b = params
+    ns = sorted({r.get("n_params") for r in rows if math.isfinite(num(r.get("n_params")))}, key=num)
+    for color, n in zip(colours(len(ns)), ns):
+        pts = [r for r in rows if r.get("n_params") == n]
+        d_, y_ = column(pts, "n_train"), column(pts, "test_loss")
+        ok = drawable(d_, y_, what=f"joint fit, N={n} trials")
+        ax.scatter(d_[ok], y_[ok], s=12, color=color)
+        if has_fit and ok.any():
+            grid = np.geomspace(d_[ok].min(), d_[ok].max(), 30)
+            pred = e + amp_n * num(n) ** (-a) + amp_d * grid ** (-b)
+            ax.plot(grid, pred, color=color, lw=1.2, label=f"N={n}")
+    log_scale(ax)
+    ax.set_xlabel("training points D")
+    ax.set_ylabel("test loss")
+    ax.set_title("L(N, D) = E + A N^-a + B D^-b")
+    legend(ax, fontsize=7)
+
+    ax = ax_frontier
+    frontier = summary.get("frontier") if isinstance(summary.get("frontier"), dict) else {}
+    c, loss = floats(frontier.get("compute")), floats(frontier.get("loss"))
+    pred = num(summary.get("predicted_frontier_exponent"))
+    if math.isfinite(e) and len(c) == len(loss):
+        ok = drawable(c, loss - e, what="joint fit, frontier")
+        c, excess = c[ok], loss[ok] - e
+        ax.plot(c, excess, lw=2, label="frontier L*(C) − E")
+        nd = column(rows, "n_params") * column(rows, "n_train")
+        ys = column(rows, "test_loss") - e
+        shown = np.isfinite(nd) & (nd > 0) & np.isfinite(ys) & (ys > 0)
+        ax.scatter(nd[shown], ys[shown], s=10, color="gray", alpha=0.6, label="trials (C = N·D)")
+        if len(c) >= 2 and math.isfinite(pred):
+            order = np.argsort(c)
+            mid = np.sqrt(c.min() * c.max())
+            y_mid = np.interp(np.log(mid), np.log(c[order]), excess[order])
+            ax.plot(c, y_mid * (c / mid) ** (-pred), "k--", lw=1, label=f"slope 2/d = {pred:.2f}")
+        log_scale(ax)
+    else:
+        log.warning("joint fit: frontier or E missing, frontier not drawn")
+        note(ax, "no frontier to draw")
+    ax.set_xlabel("compute C ∝ N·D")
+    ax.set_ylabel("L − E")
+    ax.set_title(
+        f"frontier exponent {fmt(summary.get('frontier_exponent'))} (predicted {fmt(pred)})"
+    )
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
+
+
+def joint_fit_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str]:
+    """The compute-frontier study's figure, saved next to its results (``{name: file name}``)."""
+    return write_figures(
+        out_dir, {"joint_fit": Planned("joint_fit.png", lambda: joint_fit_plot(summary, rows))}
+    )

@@ -1,0 +1,224 @@
+"""The fields every sweep study shares, validated once, and the replicates they describe.
+
+A study asks one question per intrinsic dimension d ("how does the test loss fall with D, or with
+N?") and answers it from ``seeds`` replicates. A replicate is what a repetition of the study would
+redraw: its own teacher (the largest source of variation between repetitions), its own embedding,
+data, initialisation and minibatches. The teacher rule (``teachers.apply_teacher_rule``) is applied
+to each replicate's own teacher, so the teacher R^2 a summary reports belongs to the teacher the
+trials trained on.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .. import keys
+from ..configs import param
+from ..errors import InputError, check_float, check_int, check_int_list
+from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
+from ..students import StudentConfig
+from ..teachers import CalibratedTeacher, TeacherConfig, apply_teacher_rule
+from ..training import TrainConfig
+
+__all__ = [
+    "DataScalingConfig",
+    "Replicate",
+    "StudyConfig",
+    "replicate",
+    "replicates",
+    "teacher_summary",
+]
+
+
+def latent_field():
+    return param("cube", help="latent manifold: cube | gaussian | sphere | torus")
+
+
+def embedding_field(default: str):
+    return param(default, help="embedding into the ambient space: pad | rotation | network")
+
+
+def ambient_field(default: int):
+    return param(default, help="ambient dimension the student sees (0: the latent itself)")
+
+
+def teacher_field():
+    return param(help="the teacher family", factory=TeacherConfig)
+
+
+def teacher_rule_field():
+    return param(
+        0.7,
+        help="teacher rule: choose the teacher gain so that its linear R^2 is this "
+        "('none': keep the given gain)",
+        flag="--teacher-r2",
+    )
+
+
+def check_teacher_rule(teacher: TeacherConfig, target_r2: float | None) -> None:
+    """The rule chooses the gain: a gain given while the rule is on would be silently replaced."""
+    if target_r2 is None:
+        return
+    check_float("teacher_target_r2", target_r2, minimum=0.05, maximum=0.99)
+    if teacher.gain != TeacherConfig().gain:
+        raise InputError(
+            "teacher.gain",
+            f"is chosen by the teacher rule (linear R^2 = {target_r2:g}); turn the rule off "
+            f"(teacher_target_r2 = None) to set the gain yourself (got {teacher.gain:g})",
+        )
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Fields shared by every sweep over intrinsic dimensions (data and model scaling)."""
+
+    dims: tuple[int, ...] = param((2, 3, 4, 6, 8), help="intrinsic dimensions d")
+    seeds: int = param(
+        2, help="replicates per point; each draws its own teacher, data and initialisation"
+    )
+    seed: int = param(0, help="master seed of the study")
+    latent: Literal["cube", "gaussian", "sphere", "torus"] = latent_field()
+    ambient_dim: int = ambient_field(24)
+    embedding: Literal["pad", "rotation", "network"] = embedding_field("rotation")
+    embedding_gain: float = param(1.0, help="curvature of the network embedding")
+    noise_std: float = param(0.0, help="isotropic ambient noise")
+    teacher: TeacherConfig = teacher_field()
+    teacher_target_r2: float | None = teacher_rule_field()
+    loss_power: float = param(2.0, help="train/test loss |y - y_hat|^p (2 = MSE)")
+    n_val: int = param(1024, help="validation points (checkpoint choice)")
+    n_test: int = param(8192, help="fresh test points per replicate")
+    min_decades: float = param(1.0, help="a fit window shorter than this is weak evidence")
+    with_floor: bool = param(False, help="fit L = E + A x^-alpha instead of A x^-alpha")
+    n_bootstrap: int = param(1000, help="bootstrap resamples", flag="--bootstrap")
+    ci: float = param(0.9, help="interval level")
+
+    def __post_init__(self):
+        if not self.dims:
+            raise InputError("dims", "give at least one intrinsic dimension")
+        for d in self.dims:
+            check_int("dims", d, minimum=1, maximum=64)
+        check_int("seeds", self.seeds, minimum=1, maximum=1000)
+        check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
+        if self.latent not in LATENTS:
+            raise InputError("latent", f"must be one of {', '.join(LATENTS)} (got {self.latent!r})")
+        if self.embedding not in EMBEDDINGS:
+            raise InputError(
+                "embedding", f"must be one of {', '.join(EMBEDDINGS)} (got {self.embedding!r})"
+            )
+        check_int("ambient_dim", self.ambient_dim, minimum=0)
+        for d in self.dims:
+            self.manifold(d)  # the manifold checks ambient >= its coordinate count
+        check_teacher_rule(self.teacher, self.teacher_target_r2)
+        check_float("loss_power", self.loss_power, minimum=0.0, strict_min=True)
+        check_int("n_test", self.n_test, minimum=16)
+        check_int("n_val", self.n_val, minimum=16)
+        check_float("min_decades", self.min_decades, minimum=0.0)
+        check_float("ci", self.ci, minimum=0.5, maximum=0.999)
+        check_int("n_bootstrap", self.n_bootstrap, minimum=50)
+
+    def manifold(self, d: int) -> ManifoldConfig:
+        """The manifold of intrinsic dimension ``d`` this study describes."""
+        try:
+            return ManifoldConfig(
+                intrinsic_dim=d,
+                latent=self.latent,
+                ambient_dim=self.ambient_dim,
+                embedding=self.embedding,
+                embedding_gain=self.embedding_gain,
+                noise_std=self.noise_std,
+            )
+        except InputError as err:  # name the study's field, not the manifold's
+            raise InputError(err.parameter, str(err).split(": ", 1)[-1]) from None
+
+    def predicted_alpha(self, d: float) -> float:
+        """2p/d for the loss |y - y_hat|^p (4/d for MSE and cross-entropy)."""
+        if self.teacher.task == "classification":
+            return 4.0 / d
+        return 2.0 * self.loss_power / d
+
+
+@dataclass(frozen=True)
+class DataScalingConfig(StudyConfig):
+    """A data-scaling sweep: every (d, D, replicate), analysed per d.
+
+    The fit window is the longest run of sizes at which every replicate satisfies
+    train <= ``interpolation_ratio`` x test and P >= ``min_params_per_point`` x D.
+    """
+
+    sizes: tuple[int, ...] = param((128, 256, 512, 1024, 2048), help="training-set sizes D")
+    student: StudentConfig = param(help="the ReLU student", factory=StudentConfig)
+    train: TrainConfig = param(help="how students are trained", factory=TrainConfig)
+    interpolation_ratio: float = param(0.1, help="window rule: train <= r x test")
+    min_params_per_point: float = param(4.0, help="window rule: P >= k x D")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int_list("sizes", self.sizes, min_distinct=3, minimum=2)
+        check_float("interpolation_ratio", self.interpolation_ratio, minimum=0.0, strict_min=True)
+        check_float("min_params_per_point", self.min_params_per_point, minimum=0.0)
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """One replicate at one d: its seeds and its own calibrated teacher."""
+
+    index: int
+    seed: int  # draws data, initialisation and minibatches
+    data_seed: int  # draws the embedding and the teacher
+    teacher: CalibratedTeacher
+
+    def draws(self) -> dict:
+        """The trial-config fields this replicate fixes: its teacher and its two seeds."""
+        return {"teacher": self.teacher.config, "data_seed": self.data_seed, "seed": self.seed}
+
+    def to_dict(self) -> dict:
+        return {
+            "replicate": self.index,
+            "seed": self.seed,
+            "data_seed": self.data_seed,
+            **self.teacher.to_dict(),
+        }
+
+
+def replicates(config: StudyConfig, d: int) -> list[Replicate]:
+    """Every replicate of ``config`` at dimension ``d``, with the teacher rule applied to each."""
+    return [
+        replicate(config.seed, r, config.manifold(d), config.teacher, config.teacher_target_r2)
+        for r in range(config.seeds)
+    ]
+
+
+def replicate(
+    seed: int,
+    index: int,
+    manifold: ManifoldConfig,
+    teacher: TeacherConfig,
+    target_r2: float | None,
+) -> Replicate:
+    """Replicate ``index`` of the study with master ``seed`` on ``manifold``."""
+    data_seed = keys.teacher_seed(seed, manifold.intrinsic_dim, index)
+    calibrated = _calibrated(data_seed, teacher, manifold, target_r2)
+    return Replicate(index, keys.replicate_seed(seed, index), data_seed, calibrated)
+
+
+@functools.lru_cache(maxsize=256)
+def _calibrated(data_seed, teacher, manifold, target_r2) -> CalibratedTeacher:
+    teacher_key, eval_key = keys.calibration_keys(data_seed)
+    return apply_teacher_rule(teacher_key, teacher, manifold, target_r2, eval_key=eval_key)
+
+
+def teacher_summary(reps: list[Replicate]) -> dict:
+    """The teachers of one d: the rule, each replicate's own teacher, and their mean R^2."""
+    r2 = np.array([rep.teacher.linear_r2 for rep in reps], float)
+    gains = np.array([rep.teacher.config.gain for rep in reps], float)
+    return {
+        "rule": reps[0].teacher.rule,
+        "linear_r2": float(r2.mean()),
+        "linear_r2_range": [float(r2.min()), float(r2.max())],
+        "gain": float(gains.mean()),
+        "replicates": [rep.to_dict() for rep in reps],
+    }

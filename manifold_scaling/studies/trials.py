@@ -1,0 +1,489 @@
+"""The trial kinds of every study, side by side: one config type and one run function each.
+
+A trial config holds everything its trial needs (seeds included), so it is hashable into a record
+key, picklable for Dask/submitit workers and reproducible: same config -> same numbers. Every key
+comes from :mod:`manifold_scaling.keys`.
+
+- :class:`TrialConfig`: one student trained on a fixed training set of D points (data scaling).
+- :class:`OnlineTrialConfig`: one student trained on fresh samples at every step for exactly
+  ``steps`` steps (model scaling at unlimited data; Sharma & Kaplan 2020, Sec. 3).
+- :class:`VarianceTrialConfig`: the training-loss minimiser of D >> P points, warm-started from a
+  shared theta* (the variance-limited regime; Bahri et al. 2021, Sec. 2.1).
+- :class:`DigitsTrial`: a ReLU classifier on a subset of scikit-learn's digits (real data).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import keys
+from ..configs import config_hash
+from ..errors import check_float, check_int
+from ..manifolds import ManifoldConfig, init_embedding, sample_manifold
+from ..students import StudentConfig, parameter_count, student_apply
+from ..sweep.records import TrialOutput
+from ..sweep.sharding import shard_leading_axis, unpad
+from ..teachers import TeacherConfig, init_teacher
+from ..training import (
+    TrainConfig,
+    ensure_precision,
+    evaluate_loss,
+    minimise_full_batch,
+    to_numpy,
+    train_online,
+    train_students,
+)
+
+__all__ = [
+    "DigitsTrial",
+    "OnlineTrialConfig",
+    "TrialConfig",
+    "VarianceTrialConfig",
+    "batch_key",
+    "data_scaling_row",
+    "data_scaling_trials",
+    "params_from_arrays",
+    "params_to_arrays",
+    "run_digits_trial",
+    "run_online_trial",
+    "run_trial",
+    "run_trials",
+    "run_trials_on_devices",
+    "run_variance_trial",
+    "trial_setup",
+]
+
+
+def draw_setup(data_seed: int, manifold: ManifoldConfig, teacher: TeacherConfig):
+    """The embedding and the teacher that ``data_seed`` draws."""
+    k = keys.setup_keys(data_seed)
+    return init_embedding(k.embedding, manifold), init_teacher(k.teacher, teacher, manifold)
+
+
+def trial_setup(config):
+    """The embedding and teacher of a trial (any trial kind with a manifold and a teacher)."""
+    return draw_setup(config.data_seed, config.manifold, config.teacher)
+
+
+def _curves(res) -> dict:
+    return {
+        "curve_steps": res.curve_steps,
+        "curve_train": res.curve_train,
+        "curve_val": res.curve_val,
+    }
+
+
+# --- fixed training set (data scaling) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DrawnTrial:
+    """What every trial on a generated manifold holds: the manifold, the teacher, the student, how
+    it trains, and the two seeds (``data_seed`` draws the embedding and the teacher, ``seed`` the
+    data, the initialisation and the minibatches)."""
+
+    manifold: ManifoldConfig = field(default_factory=ManifoldConfig)
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    student: StudentConfig = field(default_factory=StudentConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    loss_power: float = 2.0
+    data_seed: int = 0
+    seed: int = 0
+
+    # (field, minimum) of the counts a trial kind has
+    _COUNTS: ClassVar[tuple] = (("n_val", 1), ("n_test", 1))
+
+    def __post_init__(self):
+        check_float("loss_power", self.loss_power, minimum=0.0, strict_min=True)
+        check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
+        check_int("data_seed", self.data_seed, minimum=0, maximum=keys.MAX_SEED)
+        for name, minimum in self._COUNTS:
+            check_int(name, getattr(self, name), minimum=minimum)
+
+
+@dataclass(frozen=True)
+class TrialConfig(_DrawnTrial):
+    """A single (manifold, teacher, student, D, replicate) experiment on a fixed training set."""
+
+    n_train: int = 256
+    n_val: int = 1024
+    n_test: int = 8192
+    _COUNTS: ClassVar[tuple] = (("n_train", 2), ("n_val", 1), ("n_test", 1))
+
+
+def trial_data(config: TrialConfig, embedder, teacher):
+    """Train / validation / test sets of a trial."""
+    k = keys.trial_keys(config.seed, config.data_seed, config.n_train)
+    train = sample_manifold(k.data, embedder, config.n_train)
+    val = sample_manifold(k.val, embedder, config.n_val)
+    test = sample_manifold(k.test, embedder, config.n_test)
+    return [(s.x, teacher(s.z)) for s in (train, val, test)]
+
+
+def run_trials(
+    configs: list[TrialConfig], *, batched: bool = False, shard=None
+) -> list[TrialOutput]:
+    """Run trials that share everything but their seeds, optionally as one vmapped batch."""
+    first = configs[0]
+    embedder, teacher = trial_setup(first)
+    data = [trial_data(c, embedder, teacher) for c in configs]
+    stack = lambda i, j: jnp.stack([d[i][j] for d in data])  # noqa: E731
+    task = first.teacher.task
+    results = train_students(
+        jnp.stack([keys.trial_keys(c.seed, c.data_seed, c.n_train).student for c in configs]),
+        first.student,
+        first.train,
+        stack(0, 0),
+        stack(0, 1),
+        stack(1, 0),
+        stack(1, 1),
+        task=task,
+        loss_power=first.loss_power,
+        batched=batched,
+        shard=shard,
+    )
+    n_params = parameter_count(first.student, first.manifold.input_dim, first.teacher.output_dim)
+    dtype = first.train.dtype
+    outputs = []
+    for (_, _, (x_test, y_test)), res in zip(data, results):
+        test = evaluate_loss(
+            res.params,
+            jnp.asarray(x_test, dtype),
+            jnp.asarray(y_test, dtype),
+            task=task,
+            loss_power=first.loss_power,
+        )
+        metrics = {
+            "train_loss": res.train_loss,
+            "val_loss": res.val_loss,
+            "test_loss": test,
+            "train_test_ratio": res.train_loss / test if test > 0 else float("inf"),
+            "steps": res.steps,
+            "best_step": res.best_step,
+            "n_params": n_params,
+            "params_per_point": n_params / first.n_train,
+            "finite": bool(np.isfinite(test) and np.isfinite(res.train_loss)),
+        }
+        outputs.append(TrialOutput(metrics, {**_curves(res), **params_to_arrays(res.params)}))
+    return outputs
+
+
+def params_to_arrays(params) -> dict[str, np.ndarray]:
+    """The trained student, saved with its record (so hidden layers can be measured later)."""
+    out = {}
+    for i, (w, b) in enumerate(params):
+        out[f"student_w{i}"] = np.asarray(w)
+        out[f"student_b{i}"] = np.asarray(b)
+    return out
+
+
+def params_from_arrays(arrays: dict) -> list:
+    n = sum(1 for k in arrays if k.startswith("student_w"))
+    return [
+        (jnp.asarray(arrays[f"student_w{i}"]), jnp.asarray(arrays[f"student_b{i}"]))
+        for i in range(n)
+    ]
+
+
+def data_scaling_trials(config, reps: dict[int, list]) -> list[TrialConfig]:
+    """Every trial of a data-scaling sweep (a ``DataScalingConfig`` and its replicates per d),
+    in (d, D, replicate) order."""
+    trials = []
+    for d in config.dims:
+        manifold = config.manifold(d)
+        for size in sorted(set(config.sizes)):
+            for rep in reps[d]:
+                trials.append(
+                    TrialConfig(
+                        manifold=manifold,
+                        student=config.student,
+                        train=config.train,
+                        n_train=size,
+                        n_val=config.n_val,
+                        n_test=config.n_test,
+                        loss_power=config.loss_power,
+                        **rep.draws(),
+                    )
+                )
+    return trials
+
+
+def data_scaling_row(trial: TrialConfig, metrics: dict) -> dict:
+    return {
+        "d": trial.manifold.intrinsic_dim,
+        "n_train": trial.n_train,
+        "seed": trial.seed,
+        **metrics,
+    }
+
+
+def run_trial(config: TrialConfig) -> TrialOutput:
+    """Run one trial (the unit the sweep runner hands to a backend)."""
+    return run_trials([config])[0]
+
+
+def _shard_over_devices(args):
+    batch = shard_leading_axis(args)
+    return batch.tree, lambda out: unpad(out, batch.size)
+
+
+def run_trials_on_devices(configs: list[TrialConfig]) -> list[TrialOutput]:
+    """The ``devices`` backend's batch: one vmapped program, batch axis sharded over devices."""
+    return run_trials(configs, batched=True, shard=_shard_over_devices)
+
+
+def batch_key(config: TrialConfig) -> str:
+    """Trials that differ only in their seed (and draw the same teacher) share one program."""
+    return config_hash(replace(config, seed=0))
+
+
+# --- fresh data every step (model scaling) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnlineTrialConfig(_DrawnTrial):
+    """One student trained for exactly ``steps`` optimiser steps on fresh samples every step.
+
+    ``train.steps_per_point``/``min_steps``/``max_steps`` are not used: the budget is ``steps``.
+    """
+
+    steps: int = 20000
+    n_val: int = 4096
+    n_test: int = 16384
+    _COUNTS: ClassVar[tuple] = (("steps", 1), ("n_val", 1), ("n_test", 1))
+
+
+def run_online_trial(config: OnlineTrialConfig) -> TrialOutput:
+    """One unlimited-data trial: train on fresh batches, score a fixed test set, keep the curves.
+
+    The validation and test sets depend on ``seed`` and ``data_seed`` only, so every width of one
+    replicate is scored on the same points; the student's stream also folds in its width.
+    Convergence is judged later, from the stored validation curve, by the study's rule.
+    """
+    embedder, teacher = trial_setup(config)
+    k = keys.online_keys(config.seed, config.data_seed, config.student.width, config.student.depth)
+    val = sample_manifold(k.val, embedder, config.n_val)
+    test = sample_manifold(k.test, embedder, config.n_test)
+    task = config.teacher.task
+    res = train_online(
+        k.student,
+        config.student,
+        config.train,
+        embedder,
+        teacher,
+        steps=config.steps,
+        x_val=val.x,
+        y_val=teacher(val.z),
+        task=task,
+        loss_power=config.loss_power,
+    )
+    dtype = config.train.dtype
+    test_loss = evaluate_loss(
+        res.params,
+        np.asarray(test.x, dtype),
+        np.asarray(teacher(test.z), dtype),
+        task=task,
+        loss_power=config.loss_power,
+    )
+    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
+    metrics = {
+        "test_loss": test_loss,
+        "val_loss": res.val_loss,
+        # the last chunk's fresh-batch loss: a training loss that is also an unbiased test estimate
+        "train_loss": float(res.curve_train[-1]),
+        "n_params": n_params,
+        "width": config.student.width,
+        "steps": res.steps,
+        "samples_seen": res.samples_seen,
+        "best_step": res.best_step,
+        "finite": bool(np.isfinite(test_loss)),
+    }
+    return TrialOutput(metrics, _curves(res))
+
+
+# --- the empirical minimiser at D >> P (variance-limited) --------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceTrialConfig:
+    """One (D, replicate) of the variance-limited study; theta* is shared by every trial of it."""
+
+    manifold: ManifoldConfig
+    teacher: TeacherConfig
+    student: StudentConfig
+    pretrain: TrainConfig
+    pretrain_steps: int
+    population_size: int
+    population_lbfgs_steps: int
+    lbfgs_steps: int
+    precision: str
+    n_train: int
+    n_test: int
+    data_seed: int
+    seed: int
+
+
+def warm_start(config: VarianceTrialConfig) -> list:
+    """theta*: Adam on fresh data, then L-BFGS on the population sample (cached per process)."""
+    c = config
+    return _warm_start(
+        c.manifold, c.teacher, c.student, c.pretrain, c.pretrain_steps, c.population_size,
+        c.population_lbfgs_steps, c.precision, c.data_seed, bool(jax.config.jax_enable_x64),
+    )  # fmt: skip
+
+
+# The x64 flag is part of the cache key: the same seed draws a different teacher under x64.
+@functools.lru_cache(maxsize=4)
+def _warm_start(
+    manifold, teacher_config, student, pretrain, pretrain_steps, population_size,
+    population_lbfgs_steps, precision, data_seed, x64,
+):  # fmt: skip
+    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
+    k = keys.variance_keys(data_seed)
+    val = sample_manifold(k.pretrain_val, embedder, 4096)
+    res = train_online(
+        k.pretrain,
+        student,
+        pretrain,
+        embedder,
+        teacher,
+        steps=pretrain_steps,
+        x_val=val.x,
+        y_val=teacher(val.z),
+        task=teacher_config.task,
+    )
+    params = res.params
+    if population_lbfgs_steps:
+        pop = sample_manifold(k.population, embedder, population_size)
+        params = minimise_full_batch(
+            params,
+            pop.x,
+            teacher(pop.z),
+            steps=population_lbfgs_steps,
+            task=teacher_config.task,
+            precision=precision,
+        ).params
+    return to_numpy(params)
+
+
+@functools.lru_cache(maxsize=4)
+def _variance_test_set(manifold, teacher_config, data_seed, n_test, x64):
+    """The study's shared test set (common random numbers for every D); x64 keys the cache."""
+    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
+    test = sample_manifold(keys.variance_keys(data_seed).test, embedder, n_test)
+    return np.asarray(test.x), np.asarray(teacher(test.z))
+
+
+def run_variance_trial(config: VarianceTrialConfig) -> TrialOutput:
+    """Warm start at theta*, L-BFGS to the minimiser of D points, score the shared test set."""
+    # x64 is a process-wide switch that changes what jax.random draws: turn it on before the
+    # first draw, so that every trial (and theta*) sees the same teacher whatever ran before.
+    ensure_precision(config.precision)
+    theta = warm_start(config)
+    embedder, teacher = trial_setup(config)
+    k_train = keys.variance_train_key(config.seed, config.data_seed, config.n_train)
+    train = sample_manifold(k_train, embedder, config.n_train)
+    task = config.teacher.task
+    res = minimise_full_batch(
+        theta, train.x, teacher(train.z), steps=config.lbfgs_steps, task=task,
+        precision=config.precision,
+    )  # fmt: skip
+    x_test, y_test = _variance_test_set(
+        config.manifold, config.teacher, config.data_seed, config.n_test,
+        bool(jax.config.jax_enable_x64),
+    )  # fmt: skip
+    dtype = jnp.float64 if config.precision == "float64" else jnp.float32
+    x_test, y_test = jnp.asarray(x_test, dtype), jnp.asarray(y_test, dtype)
+    test = evaluate_loss(res.params, x_test, y_test, task=task)
+    reference = evaluate_loss(
+        jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), theta), x_test, y_test, task=task
+    )
+    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
+    metrics = {
+        "test_loss": test,
+        "train_loss": res.train_loss,
+        "start_train_loss": res.start_loss,
+        "reference_loss": reference,
+        "grad_norm": res.grad_norm,
+        "n_params": n_params,
+        "points_per_param": config.n_train / n_params,
+        "finite": bool(np.isfinite(test)),
+    }
+    return TrialOutput(metrics, {})
+
+
+# --- real data: scikit-learn's digits -------------------------------------------------------------
+
+DIGITS_TEST = 497  # digits has 1797 points: 1300 for training subsets, the rest held out
+
+
+@dataclass(frozen=True)
+class DigitsTrial:
+    """One ReLU classifier trained on the first ``n_train`` points of a seeded permutation."""
+
+    n_train: int = 256
+    seed: int = 0
+    student: StudentConfig = field(default_factory=lambda: StudentConfig(depth=2, width=256))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(steps_per_point=8.0, min_steps=1500, max_steps=12000)
+    )
+
+    def __post_init__(self):
+        check_int("sizes", self.n_train, minimum=16, maximum=1797 - DIGITS_TEST)
+        check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
+
+
+def load_digits_data():
+    """Digits scaled to [0, 1], as float32, with integer labels."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
+
+
+def _digits_split(permutation_key):
+    x, y = load_digits_data()
+    perm = np.asarray(jax.random.permutation(permutation_key, jnp.arange(len(x), dtype=jnp.int32)))
+    test, pool = perm[:DIGITS_TEST], perm[DIGITS_TEST:]
+    return x[pool], y[pool], x[test], y[test]
+
+
+def run_digits_trial(config: DigitsTrial) -> TrialOutput:
+    """Train one classifier; losses are cross-entropy (nats) against the labels."""
+    k_split, k_student = keys.digits_keys(config.seed)
+    x_pool, y_pool, x_test, y_test = _digits_split(k_split)
+    onehot = lambda y: jax.nn.one_hot(y, 10) * 60.0  # noqa: E731 - sharp "teacher logits" = labels
+    x_tr, y_tr = x_pool[: config.n_train], onehot(y_pool[: config.n_train])
+    # Validation for the checkpoint: pool points not used for training (or test, if none left).
+    spare = config.n_train < len(x_pool) - 64
+    x_val = x_pool[config.n_train :][:256] if spare else x_test
+    y_val = onehot(y_pool[config.n_train :][:256] if spare else y_test)
+    res = train_students(
+        k_student[None],
+        config.student,
+        config.train,
+        jnp.asarray(x_tr)[None],
+        y_tr[None],
+        jnp.asarray(x_val)[None],
+        y_val[None],
+        task="classification",
+        batched=False,
+    )[0]
+    test = evaluate_loss(res.params, jnp.asarray(x_test), onehot(y_test), task="classification")
+    acc = float(jnp.mean(jnp.argmax(student_apply(res.params, jnp.asarray(x_test)), -1) == y_test))
+    metrics = {
+        "train_loss": res.train_loss,
+        "test_loss": test,
+        "train_test_ratio": res.train_loss / test,
+        "test_accuracy": acc,
+        "steps": res.steps,
+        "best_step": res.best_step,
+        "n_params": parameter_count(config.student, 64, 10),
+    }
+    return TrialOutput(metrics, _curves(res))

@@ -1,0 +1,403 @@
+"""Labelled variants of the data-scaling study, run as one sweep and read side by side.
+
+Three questions have the same shape, "the data-scaling verdict under several settings":
+
+- **ambient invariance** (Sharma & Kaplan 2020, Sec. 2; Bahri et al. 2021, Sec. 2.2): the spacing of
+  D points on a d-dimensional manifold is D^(-1/d) however it sits in the input space, so alpha_D
+  should not move with the ambient dimension or the embedding (every alpha inside every other
+  variant's interval: :func:`intervals_agree`);
+- **loss powers** (Sharma & Kaplan 2020, Sec. 2): a loss |y - y_hat|^p scales as s^(2p) ~ D^(-2p/d);
+  cross-entropy is quadratic in the logit error near its minimum, so it scales like MSE, D^(-4/d).
+  The interpolation rule train <= r x test is stated for MSE and carried to |e|^p as r^(p/2);
+- **teacher scan**: the teacher's nonlinearity (linear R^2) and input frequency, to make the
+  dependence of the exponent on the teacher visible instead of hiding it behind one default.
+
+Each variant is a :class:`DataScalingConfig`; every variant's trials go through one sweep (one
+manifest, one table, resumable; trials shared by two variants run once) and each is analysed with
+the data-scaling window rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..configs import config_hash, param, save_json
+from ..errors import InputError, check_choice, check_float, check_int
+from ..manifolds import EMBEDDINGS
+from ..students import StudentConfig
+from ..training import TrainConfig
+from .base import DataScalingConfig, replicates, teacher_summary
+from .protocol import Analysis, Study
+from .trials import (
+    batch_key,
+    data_scaling_row,
+    data_scaling_trials,
+    run_trial,
+    run_trials_on_devices,
+)
+from .verdict import Verdict, analyse_data_scaling
+
+__all__ = [
+    "AMBIENT_BASE",
+    "LOSS_POWERS_BASE",
+    "AmbientInvarianceConfig",
+    "LossPowersConfig",
+    "TeacherScanConfig",
+    "Variant",
+    "intervals_agree",
+    "run_ambient_invariance",
+    "run_loss_powers",
+    "run_teacher_scan",
+    "run_variants",
+    "teacher_scan_table",
+    "variants",
+]
+
+AMBIENT_BASE = DataScalingConfig(
+    dims=(4,),
+    sizes=(64, 128, 256, 512, 1024),
+    seeds=4,
+    ambient_dim=24,
+    embedding="rotation",
+    student=StudentConfig(depth=2, width=96),
+    train=TrainConfig(steps_per_point=8.0, min_steps=1500, max_steps=20000),
+    n_test=4096,
+    n_bootstrap=500,
+)
+LOSS_POWERS_BASE = replace(AMBIENT_BASE, seeds=2)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A labelled data-scaling config, with the settings that distinguish it (for the table)."""
+
+    label: str
+    config: DataScalingConfig
+    settings: dict
+
+
+# --- the three variant families ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AmbientInvarianceConfig:
+    """The data-scaling study ``base`` for every (ambient dimension, embedding) pair."""
+
+    base: DataScalingConfig = param(help="the shared study", factory=lambda: AMBIENT_BASE)
+    ambient_dims: tuple[int, ...] = param((24, 96), help="ambient dimensions (variants)")
+    embeddings: tuple[str, ...] = param(
+        ("pad", "rotation", "network"), help="embeddings (variants): pad | rotation | network"
+    )
+
+    def __post_init__(self):
+        if not self.ambient_dims:
+            raise InputError("ambient_dims", "give at least one ambient dimension")
+        for a in self.ambient_dims:
+            check_int("ambient_dims", a, minimum=1, maximum=1 << 14)
+            for d in self.base.dims:
+                if a < d:
+                    raise InputError(
+                        "ambient_dims", f"must be >= the intrinsic dimension {d} (got {a})"
+                    )
+        if not self.embeddings:
+            raise InputError("embeddings", f"give at least one of {', '.join(EMBEDDINGS)}")
+        for e in self.embeddings:
+            check_choice("embeddings", e, EMBEDDINGS)
+        if len(self.ambient_dims) * len(self.embeddings) < 2:
+            raise InputError("ambient_dims", "need at least two (ambient, embedding) variants")
+        variants(self)  # each variant validates itself (e.g. ambient >= d + 1 for a sphere)
+
+
+@dataclass(frozen=True)
+class LossPowersConfig:
+    """The data-scaling study ``base`` trained and scored with each loss power, and cross-entropy."""
+
+    base: DataScalingConfig = param(help="the shared study", factory=lambda: LOSS_POWERS_BASE)
+    powers: tuple[float, ...] = param((1.0, 2.0, 4.0), help="loss powers p (prediction 2p/d)")
+    classification: bool = param(True, help="add the cross-entropy variant (prediction 4/d)")
+
+    def __post_init__(self):
+        for p in self.powers:
+            check_float("powers", p, minimum=0.25, maximum=8.0)
+        if len(self.powers) + int(self.classification) < 2:
+            raise InputError(
+                "powers", "need at least two losses to compare (powers + cross-entropy)"
+            )
+        variants(self)
+
+
+@dataclass(frozen=True)
+class TeacherScanConfig:
+    """The data-scaling study ``base`` for every teacher rule R^2 and fixed input frequency."""
+
+    base: DataScalingConfig = param(help="the shared study", factory=DataScalingConfig)
+    target_r2: tuple[float, ...] = param((0.5, 0.7, 0.9), help="teacher rule R^2 values")
+    input_scales: tuple[float, ...] = param((), help="fixed teacher input frequencies (no rule)")
+
+    def __post_init__(self):
+        for r in self.target_r2:
+            check_float("target_r2", r, minimum=0.05, maximum=0.99)
+        for w in self.input_scales:
+            check_float("input_scales", w, minimum=0.0, strict_min=True)
+        if len(self.target_r2) + len(self.input_scales) < 1:
+            raise InputError("target_r2", "give at least one teacher setting")
+
+
+def variants(config) -> list[Variant]:
+    """The labelled variants of an ambient-invariance, loss-powers or teacher-scan config."""
+    if isinstance(config, AmbientInvarianceConfig):
+        return [
+            Variant(
+                f"{e}-{a}",
+                replace(config.base, ambient_dim=a, embedding=e),
+                {"ambient_dim": a, "embedding": e},
+            )
+            for a in config.ambient_dims
+            for e in config.embeddings
+        ]
+    if isinstance(config, LossPowersConfig):
+        base = replace(config.base, teacher=replace(config.base.teacher, task="regression"))
+        out = [
+            Variant(
+                f"|e|^{p:g}",
+                replace(
+                    base,
+                    loss_power=float(p),
+                    interpolation_ratio=base.interpolation_ratio ** (p / 2.0),
+                ),
+                {"loss": f"|y - y_hat|^{p:g}", "loss_power": float(p)},
+            )
+            for p in config.powers
+        ]
+        if config.classification:
+            out.append(
+                Variant(
+                    "cross-entropy",
+                    replace(
+                        base, teacher=replace(base.teacher, task="classification"), loss_power=2.0
+                    ),
+                    {"loss": "KL(teacher || student), 2 classes, softmax(6 logits)"},
+                )
+            )
+        return out
+    if isinstance(config, TeacherScanConfig):
+        out = [
+            Variant(f"r2_{r:g}", replace(config.base, teacher_target_r2=r), {"target_r2": r})
+            for r in config.target_r2
+        ]
+        out += [
+            Variant(
+                f"freq_{w:g}",
+                replace(
+                    config.base,
+                    teacher_target_r2=None,
+                    teacher=replace(config.base.teacher, input_scale=w),
+                ),
+                {"input_scale": w},
+            )
+            for w in config.input_scales
+        ]
+        return out
+    raise TypeError(f"not a variants config: {type(config).__name__}")
+
+
+# --- one sweep, one verdict per (variant, d) ------------------------------------------------------
+
+
+def run_variants(
+    config,
+    out_dir,
+    *,
+    study: str,
+    options=None,
+    make_figures=True,
+    title: str = "",
+    alpha_figure: str = "alpha_by_variant",
+    alpha_file: str = "alpha_by_variant.png",
+) -> dict:
+    """Every variant's trials through one sweep, then the data-scaling verdict per (variant, d).
+
+    Each result row carries ``variant`` and ``settings``; the summary also keeps the rows grouped
+    as ``variants`` (label, settings, result), the shape earlier summaries had.
+    """
+    per_variant, unique = [], {}
+    for v in variants(config):
+        reps = {d: replicates(v.config, d) for d in v.config.dims}
+        trials = data_scaling_trials(v.config, reps)
+        per_variant.append((v, reps, trials))
+        for t in trials:
+            unique.setdefault(config_hash(t), t)
+    seed = per_variant[0][0].config.seed if per_variant else 0
+
+    def analyse_records(trials, records):
+        metrics = {config_hash(t): rec.metrics for t, rec in zip(trials, records)}
+        rows, results = [], []
+        for i, (v, reps, v_trials) in enumerate(per_variant):
+            v_rows = [
+                {"variant": v.label, **data_scaling_row(t, metrics[config_hash(t)])}
+                for t in v_trials
+            ]
+            rows.extend(v_rows)
+            for verdict in analyse_data_scaling(
+                replace(v.config, seed=seed), v_rows, reps, key_path=(i,)
+            ):
+                extra = {"variant": v.label, "settings": {**v.settings, "d": verdict.d}}
+                results.append(replace(verdict, extra=extra))
+        grouped = [
+            {"label": r.extra["variant"], "settings": r.extra["settings"], "result": r.to_dict()}
+            for r in results
+        ]
+        fields = {"variants": grouped}
+        if study == "ambient-invariance":
+            agreement = intervals_agree(results)
+            fields.update(agreement=agreement, reading=_invariance_reading(agreement, results))
+        elif study == "loss-powers":
+            fields["reading"] = _loss_powers_reading(results)
+        fields["teachers"] = {
+            v.label: {str(d): teacher_summary(reps[d]) for d in v.config.dims}
+            for v, reps, _ in per_variant
+        }
+        return Analysis(results, rows, fields)
+
+    def figures(summary, analysis, out_dir):
+        from ..plots import variants_figures
+
+        return variants_figures(
+            summary, analysis.rows, out_dir, title=title, alpha_figure=alpha_figure,
+            alpha_file=alpha_file,
+        )  # fmt: skip
+
+    spec = Study(study, run_trial, figures, run_trials_on_devices, batch_key)
+    run = dict(options=options, make_figures=make_figures)
+    return spec.run(config, list(unique.values()), out_dir, analyse_records, **run)
+
+
+def run_ambient_invariance(
+    config: AmbientInvarianceConfig, out_dir, *, options=None, make_figures=True
+) -> dict:
+    """Every (ambient dimension, embedding) through one sweep; pairwise interval agreement."""
+    return run_variants(
+        config, out_dir, study="ambient-invariance", options=options, make_figures=make_figures,
+        title="α_D by ambient dimension and embedding", alpha_file="alpha_by_embedding.png",
+    )  # fmt: skip
+
+
+def run_loss_powers(config: LossPowersConfig, out_dir, *, options=None, make_figures=True) -> dict:
+    """Every loss through one sweep; alpha per loss against its own prediction (2p/d or 4/d)."""
+    return run_variants(
+        config, out_dir, study="loss-powers", options=options, make_figures=make_figures,
+        title="α_D by loss (prediction 2p/d; cross-entropy 4/d)", alpha_figure="alpha_by_loss",
+        alpha_file="alpha_by_loss.png",
+    )  # fmt: skip
+
+
+def run_teacher_scan(config: TeacherScanConfig, out_dir, *, options=None, make_figures=True):
+    """Every teacher setting through one sweep; also writes ``teacher_scan.json`` (the table)."""
+    summary = run_variants(
+        config, out_dir, study="teacher-scan", options=options, make_figures=make_figures,
+        title="α_D by teacher setting",
+    )  # fmt: skip
+    rows = [
+        {
+            "setting": r["variant"],
+            "d": r["d"],
+            "teacher_linear_r2": (r.get("teacher") or {}).get("linear_r2"),
+            "alpha": r["alpha"],
+            "alpha_ci": r["alpha_ci"],
+            "predicted_alpha": r["predicted_alpha"],
+            "ratio": r["ratio"],
+            "fit_window": r["fit_window"],
+            "reading": r["reading"],
+        }
+        for r in summary["results"]
+    ]
+    table = {"study": "teacher-scan", "rows": rows}
+    save_json(Path(out_dir) / "teacher_scan.json", table)
+    return table
+
+
+# --- readings of a family of variants -------------------------------------------------------------
+
+
+def intervals_agree(verdicts: list[Verdict]) -> dict:
+    """Pairwise: is each fitted alpha inside the other's interval? (The ambient-invariance test.)
+
+    Returns ``{"all_agree": bool, "pairs": [...], "spread": max - min alpha}``; a variant without
+    a fit (or without an interval) makes ``all_agree`` False.
+    """
+    label = lambda v: v.extra.get("variant", str(v.d))  # noqa: E731
+    fitted = [v for v in verdicts if v.alpha is not None and v.alpha_ci is not None]
+    pairs = []
+    for i, a in enumerate(fitted):
+        for b in fitted[i + 1 :]:
+            a_in_b = b.alpha_ci[0] <= a.alpha <= b.alpha_ci[1]
+            b_in_a = a.alpha_ci[0] <= b.alpha <= a.alpha_ci[1]
+            overlap = a.alpha_ci[0] <= b.alpha_ci[1] and b.alpha_ci[0] <= a.alpha_ci[1]
+            pairs.append(
+                {
+                    "a": label(a),
+                    "b": label(b),
+                    "each_inside_other": bool(a_in_b and b_in_a),
+                    "intervals_overlap": bool(overlap),
+                }
+            )
+    alphas = [v.alpha for v in fitted]
+    complete = len(fitted) == len(verdicts)
+    return {
+        "all_agree": bool(complete and all(p["each_inside_other"] for p in pairs)),
+        "all_overlap": bool(complete and all(p["intervals_overlap"] for p in pairs)),
+        "pairs": pairs,
+        "spread": float(max(alphas) - min(alphas)) if alphas else None,
+        "n_fitted": len(fitted),
+        "n_variants": len(verdicts),
+    }
+
+
+def _invariance_reading(agreement: dict, verdicts: list[Verdict]) -> str:
+    if agreement["n_fitted"] < agreement["n_variants"]:
+        missing = [
+            v.extra.get("variant", "?") for v in verdicts if v.alpha is None or not v.alpha_ci
+        ]
+        return f"no exponent for {', '.join(missing)} (window rule): invariance not testable there"
+    spread = agreement["spread"]
+    if agreement["all_agree"]:
+        return (
+            f"ambient-invariant: every alpha lies inside every other interval (spread {spread:.2f})"
+        )
+    if agreement["all_overlap"]:
+        return (
+            f"consistent: all intervals overlap, though not every alpha lies inside every other "
+            f"interval (spread {spread:.2f})"
+        )
+    bad = [f"{p['a']} vs {p['b']}" for p in agreement["pairs"] if not p["intervals_overlap"]]
+    return f"not invariant: disjoint intervals for {', '.join(bad)} (spread {spread:.2f})"
+
+
+def _loss_powers_reading(verdicts: list[Verdict]) -> str:
+    parts = []
+    for r in verdicts:
+        name = r.extra.get("variant", "?")
+        if r.alpha is None:
+            parts.append(f"{name}: no fit")
+        else:
+            parts.append(
+                f"{name}: alpha = {r.alpha:.2f} vs {r.predicted_alpha:.2f} "
+                f"(ratio {r.ratio:.2f}{', interval contains it' if r.consistent else ''})"
+            )
+    return "; ".join(parts)
+
+
+def teacher_scan_table(table: dict) -> str:
+    lines = [
+        "| setting | d | teacher R² | α_D | 4/d | ratio | window |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    fmt = lambda x: "–" if x is None else f"{x:.2f}"  # noqa: E731
+    for r in table["rows"]:
+        win = "none" if not r["fit_window"] else f"{r['fit_window'][0]:g}–{r['fit_window'][1]:g}"
+        lines.append(
+            f"| {r['setting']} | {r['d']} | {fmt(r['teacher_linear_r2'])} | {fmt(r['alpha'])} | "
+            f"{r['predicted_alpha']:.2f} | {fmt(r['ratio'])} | {win} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""Matérn fields: closed forms against the Bessel formula, exact draws, variogram, bad input."""
+
+import math
+
+import jax
+import numpy as np
+import pytest
+from scipy.special import gamma, kv
+from threadpoolctl import threadpool_limits
+
+from manifold_scaling.errors import InputError
+from manifold_scaling.fields import (
+    MATERN_NUS,
+    draw_matern_field,
+    matern_covariance,
+    predicted_exponents,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # Small Cholesky factors on a shared 2-core machine: one OpenBLAS thread is faster.
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def bessel_matern(r, nu, ell):
+    """The general Matérn covariance (Rasmussen & Williams 2006, eq. 4.14), written independently."""
+    x = np.sqrt(2 * nu) * np.asarray(r, float) / ell
+    with np.errstate(invalid="ignore"):
+        k = 2 ** (1 - nu) / gamma(nu) * x**nu * kv(nu, x)
+    return np.where(x == 0, 1.0, k)
+
+
+@pytest.mark.parametrize("nu", MATERN_NUS)
+@pytest.mark.parametrize("ell", [0.3, 1.7])
+def test_closed_forms_match_bessel_formula(nu, ell):
+    r = np.concatenate([[0.0], np.geomspace(1e-4, 8.0, 60)])
+    np.testing.assert_allclose(matern_covariance(r, nu, ell), bessel_matern(r, nu, ell), rtol=1e-9)
+
+
+@pytest.mark.parametrize("nu", MATERN_NUS)
+def test_covariance_positive_definite_on_random_points(nu):
+    points = np.random.default_rng(1).uniform(-1, 1, (150, 3))
+    r = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    eig = np.linalg.eigvalsh(matern_covariance(r, nu, 0.5))
+    assert eig.min() > 0
+    np.linalg.cholesky(matern_covariance(r, nu, 0.5))  # no jitter needed at this density
+
+
+def _key():
+    return jax.random.key(0)
+
+
+def test_same_key_same_field():
+    points = np.random.default_rng(0).uniform(-1, 1, (400, 2))
+    a = draw_matern_field(jax.random.key(3), points, nu=1.5, length_scale=0.5)
+    b = draw_matern_field(jax.random.key(3), points, nu=1.5, length_scale=0.5)
+    c = draw_matern_field(jax.random.key(4), points, nu=1.5, length_scale=0.5)
+    assert a.shape == (400,) and a.dtype == np.float64
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("nu", [0.5, 3.5])
+def test_draw_has_unit_variance_and_the_covariance(nu):
+    # 800 pairs (x, x + 0.25) spaced 10 length scales apart: nearly independent pairs (their
+    # covariance is < 1e-6), so one joint draw estimates k(0) and k(0.25) with SD <= 0.05.
+    ell, lag, n = 0.5, 0.25, 800
+    starts = np.arange(n) * 10 * ell
+    points = np.concatenate([starts, starts + lag])[:, None]
+    f = draw_matern_field(jax.random.key(5), points, nu=nu, length_scale=ell)
+    first, second = f[:n], f[n:]
+    assert np.mean(f**2) == pytest.approx(1.0, abs=0.12)
+    k_lag = float(matern_covariance(lag, nu, ell))
+    assert np.mean(first * second) == pytest.approx(k_lag, abs=0.12)
+
+
+@pytest.mark.parametrize("nu", [0.5, 1.5, 2.5])
+def test_variogram_slope_near_zero(nu):
+    """γ(r) = E(f(x) - f(x'))²/2 ~ r^(2 min(ν, 1)) at small r: the roughness the rates rest on."""
+    ell = 0.5
+    x = np.sort(np.random.default_rng(2).uniform(0, 4, 2000))[:, None]
+    f = draw_matern_field(jax.random.key(7), x, nu=nu, length_scale=ell)
+    r = np.abs(x - x.T)
+    g = 0.5 * (f[:, None] - f[None]) ** 2
+    # Lags 0.5% to 5% of ℓ: small enough for the leading term (the next one shifts the slope by
+    # < 0.07), large enough that the 1e-10 jitter (γ ~ 1e-10) is negligible.
+    edges = np.geomspace(0.005 * ell, 0.05 * ell, 9)
+    upper = np.triu(np.ones_like(r, dtype=bool), 1)
+    lags, gammas = [], []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        pick = upper & (r >= lo) & (r < hi)
+        lags.append(r[pick].mean())
+        gammas.append(g[pick].mean())
+    slope = np.polyfit(np.log(lags), np.log(gammas), 1)[0]
+    assert slope == pytest.approx(2 * min(nu, 1.0), abs=0.15)
+
+
+def test_predicted_exponents():
+    assert predicted_exponents(0.5, 2) == {"piecewise_linear": 0.5, "kernel": 0.5}
+    assert predicted_exponents(3.5, 2) == {"piecewise_linear": 2.0, "kernel": 3.0}
+    p = predicted_exponents(2.5, 3)
+    assert p["piecewise_linear"] == pytest.approx(4 / 3)
+    assert p["kernel"] == pytest.approx(5 / 3)
+
+
+@pytest.mark.parametrize("nu", [1.0, 0.0, True, "1.5"])
+def test_unsupported_nu_is_refused(nu):
+    with pytest.raises(InputError, match=r"^nu: .*0\.5, 1\.5, 2\.5, 3\.5"):
+        matern_covariance(0.1, nu, 1.0)
+    with pytest.raises(InputError, match="^nu: "):
+        draw_matern_field(_key(), np.zeros((2, 1)), nu=nu, length_scale=1.0)
+
+
+@pytest.mark.parametrize("ell", [0.0, -1.0])
+def test_nonpositive_length_scale_is_refused(ell):
+    with pytest.raises(InputError, match="^length_scale: "):
+        matern_covariance(0.1, 1.5, ell)
+    with pytest.raises(InputError, match="^length_scale: "):
+        draw_matern_field(_key(), np.zeros((2, 1)), nu=1.5, length_scale=ell)
+
+
+def test_pool_too_large_is_refused_before_allocating():
+    with pytest.raises(InputError, match=r"^points: a pool of 16385 points needs 2\.00 GiB") as err:
+        draw_matern_field(_key(), np.zeros((16385, 2)), nu=0.5, length_scale=1.0)
+    assert "max_points=16384" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(InputError, match="^points: a pool of 11 points"):
+        draw_matern_field(_key(), np.zeros((11, 2)), nu=0.5, length_scale=1.0, max_points=10)
+
+
+def test_bad_points_are_refused():
+    with pytest.raises(InputError, match="^points: "):
+        draw_matern_field(_key(), np.zeros(5), nu=0.5, length_scale=1.0)
+    with pytest.raises(InputError, match="^points: "):
+        draw_matern_field(_key(), np.full((3, 2), math.nan), nu=0.5, length_scale=1.0)
