@@ -15,14 +15,16 @@ def _verdicts(summary) -> list[Verdict]:
 
 
 def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
-    """A markdown table: one row per d with alpha, interval, spread over replicates, 4/d, ratio,
-    window, teacher R^2 and the reading."""
+    """A markdown table: one row per d (and learner) with alpha, interval, spread over replicates,
+    the prediction it is read against (4/d for the network), ratio, window, teacher R^2, reading."""
+    verdicts = _verdicts(summary)
+    learners = any("learner" in v.extra for v in verdicts)
     lines = [
-        f"| d | {alpha_name} | 90 % interval | replicate SD | 4/d | ratio | fit window (decades) "
-        "| teacher R² | reading |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| d |{' learner |' if learners else ''} {alpha_name} | 90 % interval | replicate SD | "
+        "prediction | ratio | fit window (decades) | teacher R² | reading |",
+        "|---|" + ("---|" if learners else "") + "---|---|---|---|---|---|---|---|",
     ]
-    for v in _verdicts(summary):
+    for v in verdicts:
         ci = v.alpha_ci
         win = (
             f"{v.fit_window[0]:g}–{v.fit_window[1]:g} ({v.window_decades:.2f})"
@@ -31,7 +33,8 @@ def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
         )
         interval = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–"
         lines.append(
-            f"| {v.d:g} | {_fmt(v.alpha)} | {interval} | {_fmt(v.alpha_spread)} | "
+            f"| {v.d:g} |{' ' + v.extra.get('learner', '') + ' |' if learners else ''} "
+            f"{_fmt(v.alpha)} | {interval} | {_fmt(v.alpha_spread)} | "
             f"{v.predicted_alpha:.2f} | {_fmt(v.ratio)} | {win} | "
             f"{_fmt(v.teacher.get('linear_r2'))} | {v.reading} |"
         )

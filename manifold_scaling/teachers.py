@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .errors import check_choice, check_float, check_int
+from .errors import InputError, check_choice, check_float, check_int
 from .manifolds import ManifoldConfig, sample_latent
 
 ACTIVATIONS = {
@@ -24,32 +24,60 @@ ACTIVATIONS = {
     "gelu": jax.nn.gelu,
     "softplus": jax.nn.softplus,
     "sin": jnp.sin,
+    "relu": jax.nn.relu,  # the published teachers (Sharma & Kaplan 2020; Bahri et al. 2021)
 }
+SMOOTH = ("tanh", "gelu", "softplus", "sin")
+KINDS = ("network", "matern")
+INITS = ("normal", "uniform")
 
 _REFERENCE_POINTS = 16384  # points used to standardise targets and measure linear R^2
 
 
 @dataclass(frozen=True)
 class TeacherConfig:
-    """A random smooth MLP: ``depth`` hidden layers of ``width`` units.
+    """A teacher: a random network (``kind="network"``) or a Matérn Gaussian random field.
 
-    Weights ~ N(0, gain^2 / fan_in) in every hidden layer (the output layer has gain 1), biases
-    ~ N(0, bias_std^2); ``input_scale`` multiplies the input (a frequency). Regression targets are
-    standardised to mean 0, variance 1 on a reference sample; classification teachers emit
-    ``n_classes`` logits scaled by ``logit_scale`` (Sharma & Kaplan use softmax(6 * logits)).
+    Network: ``depth`` hidden layers of ``width`` units with ``activation``; ``init="normal"``:
+    weights ~ N(0, gain^2 / fan_in) in every hidden layer (the output layer has gain 1), biases
+    ~ N(0, bias_std^2); ``init="uniform"``: weights and biases ~ U(±gain/sqrt(fan_in)) (PyTorch's
+    default, Bahri et al. 2021's teachers), biases off when ``bias_std = 0``. ``input_scale``
+    multiplies the input (a frequency). Regression targets are standardised to mean 0, variance 1
+    on a reference sample; classification teachers emit ``n_classes`` logits scaled by
+    ``logit_scale`` (Sharma & Kaplan use softmax(6 * logits)).
+
+    Matérn (``kind="matern"``): an exact draw of a unit-variance Gaussian random field with
+    smoothness ``nu`` (0.5, 1.5, 2.5, 3.5) and correlation length ``length_scale`` on the latent
+    coordinates (``fields.draw_matern_field``), drawn jointly over a trial's pool of points.
     """
 
     depth: int = 3
     width: int = 64
-    activation: Literal["tanh", "gelu", "softplus", "sin"] = "tanh"
+    activation: Literal["tanh", "gelu", "softplus", "sin", "relu"] = "tanh"
     gain: float = 1.0
     bias_std: float = 1.0
     input_scale: float = 1.0
     task: Literal["regression", "classification"] = "regression"
     n_classes: int = 2
     logit_scale: float = 6.0
+    kind: Literal["network", "matern"] = "network"
+    init: Literal["normal", "uniform"] = "normal"
+    nu: float = 1.5
+    length_scale: float = 0.5
 
     def __post_init__(self):
+        check_choice("teacher.kind", self.kind, KINDS)
+        check_choice("teacher.init", self.init, INITS)
+        if self.kind == "matern":
+            from .fields import MATERN_NUS
+
+            if self.nu not in MATERN_NUS:
+                raise InputError(
+                    "teacher.nu",
+                    f"must be one of {', '.join(map(str, MATERN_NUS))} (got {self.nu})",
+                )
+            check_float("teacher.length_scale", self.length_scale, minimum=0.0, strict_min=True)
+            if self.task != "regression":
+                raise InputError("teacher.task", "a Matérn teacher is a regression target")
         check_int("teacher.depth", self.depth, minimum=1, maximum=64)
         check_int("teacher.width", self.width, minimum=1, maximum=65536)
         check_choice("teacher.activation", self.activation, tuple(ACTIVATIONS))
@@ -124,12 +152,25 @@ def init_teacher(key, config: TeacherConfig, manifold: ManifoldConfig | int) -> 
 def _init_params(key, config: TeacherConfig, input_dim: int) -> list:
     sizes = [input_dim] + [config.width] * config.depth + [config.output_dim]
     keys = jax.random.split(key, 2 * (len(sizes) - 1))
+    if config.init == "uniform":
+        return _uniform_params(keys, config, sizes)
     params = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         gain = config.gain if i < len(sizes) - 2 else 1.0
         w = gain * jax.random.normal(keys[2 * i], (fan_in, fan_out), jnp.float32) / jnp.sqrt(fan_in)
         b = config.bias_std * jax.random.normal(keys[2 * i + 1], (fan_out,), jnp.float32)
         params.append((w, b))
+    return params
+
+
+def _uniform_params(keys, config: TeacherConfig, sizes) -> list:
+    """U(±gain/sqrt(fan_in)) weights and biases (PyTorch's nn.Linear default at gain 1)."""
+    params = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        bound = (config.gain if i < len(sizes) - 2 else 1.0) / np.sqrt(fan_in)
+        w = jax.random.uniform(keys[2 * i], (fan_in, fan_out), jnp.float32, -bound, bound)
+        b = jax.random.uniform(keys[2 * i + 1], (fan_out,), jnp.float32, -bound, bound)
+        params.append((w, b if config.bias_std > 0 else jnp.zeros_like(b)))
     return params
 
 
@@ -220,11 +261,18 @@ class CalibratedTeacher:
     linear_r2: float
     rule: str
     calibration: TeacherCalibration | None = None
+    length_scale: float | None = None  # see teacher_length_scale
 
     def to_dict(self) -> dict:
-        if self.calibration is None:
-            return {"gain": self.config.gain, "linear_r2": self.linear_r2, "rule": self.rule}
-        return {**self.calibration.to_dict(), "rule": self.rule}
+        base = {"gain": self.config.gain, "linear_r2": self.linear_r2}
+        if self.calibration is not None:
+            base = self.calibration.to_dict()
+        return {
+            **base,
+            "rule": self.rule,
+            "length_scale": self.length_scale,
+            "teacher_kind": predicted_exponents(self.config, None)["teacher"],
+        }
 
 
 def apply_teacher_rule(
@@ -236,8 +284,65 @@ def apply_teacher_rule(
     linear R^2 is ``target_r2`` (:func:`calibrate_teacher`); ``None``: keep ``config.gain`` and only
     measure the R^2. It looks at the teacher alone, never at an exponent.
     """
+    if config.kind == "matern":
+        rule = f"Matérn field (nu = {config.nu:g}, length scale {config.length_scale:g}); no rule"
+        return CalibratedTeacher(config, float("nan"), rule, length_scale=config.length_scale)
     if target_r2 is None:
-        r2 = teacher_linear_r2(eval_key, init_teacher(key, config, manifold), manifold)
-        return CalibratedTeacher(config, r2, "fixed gain")
+        teacher = init_teacher(key, config, manifold)
+        r2 = teacher_linear_r2(eval_key, teacher, manifold)
+        scale = teacher_length_scale(eval_key, teacher, manifold)
+        return CalibratedTeacher(config, r2, "fixed gain", length_scale=scale)
     teacher, cal = calibrate_teacher(key, config, manifold, eval_key=eval_key, target_r2=target_r2)
-    return CalibratedTeacher(teacher, cal.linear_r2, f"gain s.t. linear R^2 = {cal.target_r2}", cal)
+    scale = teacher_length_scale(eval_key, init_teacher(key, teacher, manifold), manifold)
+    rule = f"gain s.t. linear R^2 = {cal.target_r2}"
+    return CalibratedTeacher(teacher, cal.linear_r2, rule, cal, length_scale=scale)
+
+
+def teacher_length_scale(key, teacher: Teacher, manifold: ManifoldConfig | int, n=2048) -> float:
+    """The teacher's length scale: sd(f) / rms |grad_z f| on fresh latent points.
+
+    For f = sin(w z) it is 1/|w| (a wavelength / 2 pi); the resolution diagnostic compares the
+    nearest-neighbour spacing of the training points with it (the data resolve the teacher only
+    when the spacing is well below it).
+    """
+    manifold = _as_manifold(manifold)
+    z = sample_latent(key, manifold.latent, n, manifold.intrinsic_dim)
+    grads = jax.vmap(jax.grad(lambda p: teacher(p[None])[0, 0]))(z)
+    y = np.asarray(teacher(z))[:, 0]
+    rms = float(np.sqrt(np.mean(np.sum(np.asarray(grads, np.float64) ** 2, axis=1))))
+    return float(y.std() / rms) if rms > 0 else float("inf")
+
+
+def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
+    """What each theory predicts for alpha_D with this teacher at intrinsic dimension ``d``.
+
+    ``piecewise_linear``: the s^2 argument (Sharma & Kaplan 2020, Sec. 2) saturates at 4/d for any
+    target smoother than C^2, and gives 2 nu/d for a rougher Matérn field. ``kernel``: ridgeless
+    regression with a Laplace/ReLU-NTK kernel (spectrum |w|^-(d+1)) on a field of spectrum
+    |w|^-(d + 2 nu) gives min(2 nu, 2d + 2)/d (Spigler, Geiger & Wyart 2019; Cui et al. 2021).
+    An analytic (tanh, ...) teacher is smoother than any Matérn field: the kernel rate can reach
+    2(d+1)/d (lower on a bounded domain), so it is reported as the band [4/d, 2(d+1)/d]; a ReLU
+    network teacher has kinks (nu = 3/2 at infinite width): 4/d while many kinks share a cell,
+    then 3/d. ``d=None`` returns only the teacher's label.
+    """
+    out = {"teacher": _teacher_label(config)}
+    if d is None:
+        return out
+    if config.kind == "matern":
+        out["piecewise_linear"] = min(2 * config.nu, 4.0) / d
+        out["kernel"] = min(2 * config.nu, 2 * d + 2.0) / d
+    elif config.activation == "relu":
+        out["piecewise_linear"] = 3.0 / d
+        out["piecewise_linear_range"] = [3.0 / d, 4.0 / d]
+        out["kernel"] = 3.0 / d
+    else:
+        out["piecewise_linear"] = 4.0 / d
+        out["kernel"] = (2 * d + 2.0) / d
+        out["kernel_range"] = [4.0 / d, (2 * d + 2.0) / d]
+    return out
+
+
+def _teacher_label(config: TeacherConfig) -> str:
+    if config.kind == "matern":
+        return f"matern(nu={config.nu:g}, length={config.length_scale:g})"
+    return f"{config.activation} network"

@@ -39,20 +39,58 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
+from manifold_scaling import plots
 from manifold_scaling.report import local_slope_table, verdict_table
+from manifold_scaling.studies.protocol import load_summary
 
 
-def data_dir() -> Path:
-    """notebooks/data, whether this runs from the repository root or from notebooks/."""
-    for base in (Path("notebooks/data"), Path("data"), Path(__file__).resolve().parent / "data"):
-        if base.is_dir():
-            return base
-    raise FileNotFoundError("notebooks/data not found: run from the repository root")
+def find_data() -> Path:
+    """``notebooks/data``. A script finds it next to itself; a Jupyter kernel defines no
+    ``__file__`` and runs in the notebook's folder, so it is looked for from the working
+    directory upwards (which also finds it from the repository root)."""
+    try:
+        starts = [Path(__file__).resolve().parent / "data"]
+    except NameError:  # a Jupyter kernel
+        starts = []
+    cwd = Path.cwd().resolve()
+    starts += [base / "notebooks" / "data" for base in (cwd, *cwd.parents)]
+    for data in starts:
+        if data.is_dir():
+            return data
+    raise FileNotFoundError(
+        f"notebooks/data not found from {cwd}: open the notebook from the repository's notebooks/"
+    )
 
 
-DATA = data_dir()
+def value(text):
+    """A CSV cell as a number or a bool where it is one."""
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def plot_rows(trials):
+    """``trials.csv`` rows as the rows the plot functions read (``d``, ``n_train``, ``seed`` and
+    every metric by its bare name)."""
+    rows = []
+    for t in trials:
+        row = {
+            "d": int(value(t["config.manifold.intrinsic_dim"])),
+            "n_train": int(value(t["config.n_train"])),
+            "seed": int(value(t["config.seed"])),
+        }
+        row.update(
+            {k[len("metrics.") :]: value(v) for k, v in t.items() if k.startswith("metrics.")}
+        )
+        rows.append(row)
+    return rows
+
+
+DATA = find_data()
 RUN = (
     DATA / "reproduce"
     if (DATA / "reproduce" / "summary.json").exists()
@@ -61,25 +99,17 @@ RUN = (
 summary = json.loads((RUN / "summary.json").read_text())
 with open(RUN / "trials.csv", newline="") as fh:
     trials = list(csv.DictReader(fh))
-
-
-def col(rows, name, cast=float):
-    return np.array([cast(r[name]) for r in rows])
-
-
-d_all = col(trials, "config.manifold.intrinsic_dim", int)
-D_all = col(trials, "config.n_train", int)
-test_all = col(trials, "metrics.test_loss")
-train_all = col(trials, "metrics.train_loss")
-print(f"run: {RUN} ({len(trials)} trials, dims {sorted(set(d_all.tolist()))})")
+rows = plot_rows(trials)
+results = summary.get("results") or []
+print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows})})")
 
 # %% [markdown]
 # ## The verdict table
 #
-# One row per *d*: the fitted exponent and its 90 % bootstrap interval, the prediction 4/d, their
-# ratio, the window the rule allowed (and how many decades it spans), the teacher's nonlinearity
-# (linear R² — the rule sets the teacher's gain so that R² = 0.7 for every *d*) and a plain-words
-# reading.
+# One row per *d*: the fitted exponent and its 90 % interval, the spread of the per-replicate
+# exponents (runs from before replicate fits show –), the prediction 4/d, their ratio, the window
+# the rule allowed (and how many decades it spans), the teacher's nonlinearity (linear R² — the
+# rule sets the teacher's gain so that R² = 0.7 for every *d*) and a plain-words reading.
 
 # %%
 print(verdict_table(summary))
@@ -87,42 +117,34 @@ print()
 print(local_slope_table(summary))
 
 # %% [markdown]
-# ## Figure 1 — train and test loss vs D, with the fit window
+# The same verdicts as a DataFrame (`manifold_scaling.sweep.summary_to_dataframe`; pandas comes
+# with the `notebooks` and `dataframes` extras):
+
+# %%
+try:
+    from manifold_scaling.sweep import summary_to_dataframe
+
+    verdicts = summary_to_dataframe(summary)[
+        ["d", "alpha", "alpha_ci_lo", "alpha_ci_hi", "predicted_alpha", "ratio", "fit_window_lo",
+         "fit_window_hi"]
+    ]  # fmt: skip
+except ImportError as err:  # pandas missing: the message names the extra to install
+    verdicts = str(err)
+verdicts  # noqa: B018 (a notebook shows a cell's last value)
+
+# %% [markdown]
+# ## Figure 1 — test loss vs D, with the fit over the rule's window
 #
-# Filled markers: test loss per seed; open markers: training loss. Where the training loss is no
-# longer far below the test loss the student has stopped interpolating (an optimisation floor), and
-# the rule excludes that size. Thick line: the fit over the rule's window; dashed: slope 4/d through
-# the fit's centre.
+# Dots: test loss per seed; thin line: their geometric mean. Thick line: the fit over the window
+# the rule allowed (sizes where the student no longer interpolates are excluded, see Figure 2);
+# dashed: slope 4/d through the fit's centre. Every figure in this notebook is drawn by
+# `manifold_scaling.plots` into axes made here (`ax=`), so it can be resized, combined or restyled.
 #
 # *Regenerate*: the commands at the top of this notebook.
 
 # %%
-dims = [r["d"] for r in summary["results"]]
-fig, axes = plt.subplots(1, len(dims), figsize=(4.2 * len(dims), 3.8), squeeze=False)
-for ax, res in zip(axes[0], summary["results"]):
-    d = res["d"]
-    m = d_all == d
-    ax.loglog(D_all[m], test_all[m], "o", ms=4, color="C0", label="test")
-    ax.loglog(
-        D_all[m], np.maximum(train_all[m], 1e-12), "o", ms=4, mfc="none", color="C1", label="train"
-    )
-    if res.get("fit"):
-        lo, hi = res["fit_window"]
-        grid = np.geomspace(lo, hi, 20)
-        fit = res["fit"]
-        ax.loglog(grid, fit["amplitude"] * grid ** (-fit["alpha"]), lw=2.5, color="C0")
-        mid = np.sqrt(lo * hi)
-        y_mid = fit["amplitude"] * mid ** (-fit["alpha"])
-        ax.loglog(grid, y_mid * (grid / mid) ** (-res["predicted_alpha"]), "k--", lw=1)
-        ax.axvspan(lo, hi, color="C0", alpha=0.06)
-        title = f"d={d}: α={res['alpha']:.2f} (4/d={res['predicted_alpha']:.2f})"
-    else:
-        title = f"d={d}: no fit window"
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("training points D")
-axes[0][0].set_ylabel("loss")
-axes[0][0].legend(fontsize=7)
-plt.tight_layout()
+fig, ax = plt.subplots(figsize=(7, 5))
+plots.loss_vs_size(summary, rows, ax=ax)
 plt.show()
 
 # %% [markdown]
@@ -133,15 +155,13 @@ plt.show()
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 4))
-for res in summary["results"]:
-    per = res["diagnostics"]["per_size"]
-    ax.loglog(
-        [p["size"] for p in per],
-        [max(p["max_train_test_ratio"], 1e-8) for p in per],
-        "o-",
-        label=f"d={res['d']}",
-    )
-ax.axhline(summary["config"]["interpolation_ratio"], color="k", ls=":", lw=1)
+for res in results:
+    per = (res.get("diagnostics") or {}).get("per_size") or []
+    ratios = [(p.get("size"), p.get("max_train_test_ratio")) for p in per]
+    ratios = [(s, max(r, 1e-8)) for s, r in ratios if s is not None and r is not None]
+    if ratios:
+        ax.loglog(*zip(*ratios), "o-", label=f"d={res.get('d')}")
+ax.axhline(summary.get("config", {}).get("interpolation_ratio", 0.1), color="k", ls=":", lw=1)
 ax.set_xlabel("training points D")
 ax.set_ylabel("max train/test loss ratio over seeds")
 ax.set_title("Interpolation diagnostic (rule: below the dotted line)")
@@ -152,42 +172,16 @@ plt.show()
 # ## Figure 3 — local slopes and 4/α against d
 #
 # Left: the local exponent $-\Delta\log L/\Delta\log D$ between consecutive sizes (band: bootstrap
-# over seeds) against the prediction 4/d (dashed). A flat run of local slopes at 4/d is the
-# signature of the resolution-limited regime; a steep start and a flat tail average to a
-# meaningless number. Right: Bahri et al.'s Fig. 1b view, 4/α against *d* with the line 4/α = d.
+# over seeds; open markers: outside the fit window) against the prediction 4/d (dashed). A flat run
+# of local slopes at 4/d is the signature of the resolution-limited regime; a steep start and a
+# flat tail average to a meaningless number. Right: Bahri et al.'s Fig. 1b view, 4/α against *d*
+# with the line 4/α = d.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for i, res in enumerate(summary["results"]):
-    ls = res["local_slopes"]
-    color = f"C{i}"
-    axes[0].semilogx(ls["midpoints"], ls["slopes"], "o-", color=color, label=f"d={res['d']}")
-    if ls.get("slopes_ci"):
-        ci = np.asarray(ls["slopes_ci"])
-        axes[0].fill_between(ls["midpoints"], ci[:, 0], ci[:, 1], color=color, alpha=0.15)
-    axes[0].axhline(res["predicted_alpha"], color=color, ls="--", lw=1)
-axes[0].set_xlabel("training points D")
-axes[0].set_ylabel("local slope")
-axes[0].legend(fontsize=8)
-fitted = [r for r in summary["results"] if r["alpha"]]
-if fitted:
-    ds = np.array([r["d"] for r in fitted])
-    four = np.array([4 / r["alpha"] for r in fitted])
-    err = np.array(
-        [
-            [4 / r["alpha"] - 4 / r["alpha_ci"][1], 4 / r["alpha_ci"][0] - 4 / r["alpha"]]
-            for r in fitted
-        ]
-    ).T
-    axes[1].errorbar(ds, four, yerr=err, fmt="o", capsize=4, label="measured 4/α")
-top = max(dims) + 1
-axes[1].plot([0, top], [0, top], "k--", lw=1, label="4/α = d")
-axes[1].set_xlim(0, top)
-axes[1].set_ylim(0, top)
-axes[1].set_xlabel("intrinsic dimension d")
-axes[1].set_ylabel("4/α")
-axes[1].legend(fontsize=8)
-plt.tight_layout()
+fig, (ax_slopes, ax_alpha) = plt.subplots(1, 2, figsize=(11, 4.5))
+plots.local_slope_plot(summary, ax=ax_slopes)
+plots.four_over_alpha_plot(summary, ax=ax_alpha)
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -196,10 +190,10 @@ plt.show()
 # The `reading` column says, for each *d*, whether the exponent is consistent with 4/d, above it
 # (allowed by the bound: a teacher too simple for this *d*, or a pre-asymptotic window) or below it
 # (pre-asymptotic from below, or optimisation-limited), and where the window stopped and why.
+# `load_summary` reads the same file as typed verdicts (`studies.verdict.Verdict`).
 
 # %%
-for res in summary["results"]:
-    excluded = res["diagnostics"]["excluded"]
-    print(f"d={res['d']}: {res['reading']}")
-    for size, why in excluded.items():
+for verdict in load_summary(RUN).results:
+    print(f"d={verdict.d:g}: {verdict.reading}")
+    for size, why in (verdict.diagnostics.get("excluded") or {}).items():
         print(f"    D={size}: {why}")

@@ -36,6 +36,7 @@ import jax
 import matplotlib.pyplot as plt
 import numpy as np
 
+from manifold_scaling import plots
 from manifold_scaling.intrinsic_dim import estimate_id
 from manifold_scaling.manifolds import ManifoldConfig, init_embedding, sample_manifold
 from manifold_scaling.teachers import TeacherConfig, init_teacher
@@ -45,11 +46,22 @@ KEY = jax.random.key(0)
 N_POINTS = 1500
 
 
-def data_dir() -> Path:
-    for base in (Path("notebooks/data"), Path("data"), Path(__file__).resolve().parent / "data"):
-        if base.is_dir():
-            return base
-    raise FileNotFoundError("notebooks/data not found: run from the repository root")
+def find_data() -> Path:
+    """``notebooks/data``. A script finds it next to itself; a Jupyter kernel defines no
+    ``__file__`` and runs in the notebook's folder, so it is looked for from the working
+    directory upwards (which also finds it from the repository root)."""
+    try:
+        starts = [Path(__file__).resolve().parent / "data"]
+    except NameError:  # a Jupyter kernel
+        starts = []
+    cwd = Path.cwd().resolve()
+    starts += [base / "notebooks" / "data" for base in (cwd, *cwd.parents)]
+    for data in starts:
+        if data.is_dir():
+            return data
+    raise FileNotFoundError(
+        f"notebooks/data not found from {cwd}: open the notebook from the repository's notebooks/"
+    )
 
 
 def points(d, embedding="rotation", latent="cube", n=N_POINTS, seed=0):
@@ -148,18 +160,19 @@ plt.show()
 # *Regenerate*: `python experiments/umap_views.py` (writes `notebooks/data/umap_views.npz`).
 
 # %%
-umap_file = data_dir() / "umap_views.npz"
+umap_file = find_data() / "umap_views.npz"
 if umap_file.exists():
-    views = np.load(umap_file)
-    names = sorted({k.rsplit("_", 1)[0] for k in views.files})
+    with np.load(umap_file) as views:
+        saved = {k: views[k] for k in views.files}
+    names = sorted({k.rsplit("_", 1)[0] for k in saved})
     fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.8), squeeze=False)
     for ax, name in zip(axes[0], names):
-        xy, z = views[f"{name}_xy"], views[f"{name}_z"]
-        ax.scatter(xy[:, 0], xy[:, 1], c=z[:, 0], s=3, cmap="twilight")
-        ax.set_title(name.replace("_", ", "))
-        ax.set_xticks([])
-        ax.set_yticks([])
-    plt.tight_layout()
+        # The saved 2-D coordinates are drawn as they are (no UMAP run here), coloured by the
+        # first latent coordinate of the same points.
+        plots.umap_views(
+            {name.replace("_", ", "): saved[f"{name}_xy"]}, saved[f"{name}_z"][:, 0], ax=ax
+        )
+    fig.tight_layout()
     plt.show()
 else:
     print(f"{umap_file} missing: run `python experiments/umap_views.py` to create it")

@@ -34,20 +34,32 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
+from manifold_scaling import plots
 from manifold_scaling.report import verdict_table
 from manifold_scaling.studies.model_scaling import load_curves
+from manifold_scaling.training import convergence
 
 
-def data_dir() -> Path:
-    for base in (Path("notebooks/data"), Path("data"), Path(__file__).resolve().parent / "data"):
-        if base.is_dir():
-            return base
-    raise FileNotFoundError("notebooks/data not found: run from the repository root")
+def find_data() -> Path:
+    """``notebooks/data``. A script finds it next to itself; a Jupyter kernel defines no
+    ``__file__`` and runs in the notebook's folder, so it is looked for from the working
+    directory upwards (which also finds it from the repository root)."""
+    try:
+        starts = [Path(__file__).resolve().parent / "data"]
+    except NameError:  # a Jupyter kernel
+        starts = []
+    cwd = Path.cwd().resolve()
+    starts += [base / "notebooks" / "data" for base in (cwd, *cwd.parents)]
+    for data in starts:
+        if data.is_dir():
+            return data
+    raise FileNotFoundError(
+        f"notebooks/data not found from {cwd}: open the notebook from the repository's notebooks/"
+    )
 
 
-DATA = data_dir()
+DATA = find_data()
 
 
 def load(study):
@@ -58,9 +70,47 @@ def load(study):
     return json.loads(path.read_text())
 
 
+def value(text):
+    """A CSV cell as a number or a bool where it is one."""
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
+
+
 def rows_of(study):
+    """A study's ``trials.csv`` as the rows the plot functions read: ``d``, ``n_train``,
+    ``seed`` and every metric by its bare name (``test_loss``, ``n_params``, ``width``...)."""
     with open(DATA / study / "trials.csv", newline="") as fh:
-        return list(csv.DictReader(fh))
+        trials = list(csv.DictReader(fh))
+    rows = []
+    for t in trials:
+        row = {
+            "d": int(value(t["config.manifold.intrinsic_dim"])),
+            "n_train": int(value(t["config.n_train"])),
+            "seed": int(value(t["config.seed"])),
+        }
+        row.update(
+            {k[len("metrics.") :]: value(v) for k, v in t.items() if k.startswith("metrics.")}
+        )
+        for key in ("width", "n_params"):  # integers, as the saved curves are keyed
+            if isinstance(row.get(key), float):
+                row[key] = int(row[key])
+        rows.append(row)
+    return rows
+
+
+def variant_verdicts(summary):
+    """A variants study's verdicts, each reading prefixed by its variant (older summaries keep
+    them only under ``variants``)."""
+    results = [r for r in summary.get("results") or [] if r.get("variant")]
+    if not results:
+        results = [dict(v["result"], variant=v.get("label")) for v in summary.get("variants", [])]
+    return {
+        "results": [dict(r, reading=f"[{r['variant']}] {r.get('reading', '')}") for r in results]
+    }
 
 
 # %% [markdown]
@@ -79,53 +129,26 @@ def rows_of(study):
 ms = load("model-scaling")
 if ms:
     print(verdict_table(ms, alpha_name="α_N"))
-    trials = rows_of("model-scaling")
+    ms_rows = rows_of("model-scaling")
     curves = load_curves(DATA / "model-scaling" / "curves.npz")
-    fig, axes = plt.subplots(
-        1, 1 + len(ms["results"]), figsize=(4.2 * (1 + len(ms["results"])), 3.8)
-    )
-    for i, res in enumerate(ms["results"]):
-        d, color = res["d"], f"C{i}"
-        pts = [r for r in trials if int(r["config.manifold.intrinsic_dim"]) == d]
-        n = np.array([float(r["metrics.n_params"]) for r in pts])
-        y = np.array([float(r["metrics.test_loss"]) for r in pts])
-        axes[0].loglog(n, y, "o", ms=3, color=color, alpha=0.6)
-        label = f"d={d}"
-        if res.get("fit"):
-            lo, hi = res["fit_window"]
-            grid = np.geomspace(lo, hi, 20)
-            f = res["fit"]
-            axes[0].loglog(grid, f["amplitude"] * grid ** (-f["alpha"]), color=color, lw=2.5)
-            mid = np.sqrt(lo * hi)
-            y_mid = f["amplitude"] * mid ** (-f["alpha"])
-            axes[0].loglog(
-                grid, y_mid * (grid / mid) ** (-res["predicted_alpha"]), "--", color=color, lw=1
-            )
-            label += f": α_N={res['alpha']:.2f} (4/d={res['predicted_alpha']:.2f})"
-        axes[0].plot([], [], color=color, lw=2.5, label=label)
-        ax = axes[i + 1]
-        passes = {p["width"]: p["passes"] for p in res["diagnostics"]["per_size"]}
-        widths = sorted(w for (dd, w, s) in curves if dd == d and s == min(k[2] for k in curves))
-        seed0 = min(k[2] for k in curves)
-        for j, w in enumerate(widths):
-            c = curves[(d, w, seed0)]
-            ax.loglog(
-                c["curve_steps"],
-                c["curve_val"],
-                "-" if passes.get(w) else "--",
-                color=plt.get_cmap("viridis")(j / max(len(widths) - 1, 1)),
-                label=f"w={w}",
-            )
-        ax.set_title(f"d={d}: validation loss (dashed: not converged)", fontsize=9)
-        ax.set_xlabel("Adam step")
-        ax.legend(fontsize=6)
-    axes[0].set_xlabel("parameters N")
-    axes[0].set_ylabel("test loss")
-    axes[0].legend(fontsize=7)
-    plt.tight_layout()
+    # Each trial's convergence under the study's own rule, from its saved validation curve.
+    config = ms.get("config", {})
+    window = config.get("convergence_window", 0.25)
+    tolerance = config.get("convergence_tol", 0.1)
+    for row in ms_rows:
+        curve = curves.get((row["d"], row.get("width"), row["seed"]))
+        if curve is not None:
+            conv = convergence(curve["curve_val"], window=window, tolerance=tolerance)
+            row["converged"], row["late_drop"] = conv.converged, conv.late_drop
+    n = len(ms.get("results") or [])
+    fig, axes = plt.subplots(1, 1 + n, figsize=(4.6 * (1 + n), 4.2), squeeze=False)
+    plots.loss_vs_params(ms, ms_rows, ax=axes[0][0])
+    if n:
+        plots.convergence_curves(ms, ms_rows, curves, ax=axes[0][1:])
+    fig.tight_layout()
     plt.show()
-    for res in ms["results"]:
-        print(f"d={res['d']}: {res['reading']}")
+    for res in ms.get("results") or []:
+        print(f"d={res.get('d')}: {res.get('reading', '')}")
 
 # %% [markdown]
 # ### Supplement — larger students, three times the steps
@@ -142,20 +165,16 @@ if ms:
 # %%
 ms_long = load("model-scaling-long")
 if ms_long:
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for i, res in enumerate(ms_long["results"]):
-        ls = res["local_slopes"]
-        ax.semilogx(ls["midpoints"], ls["slopes"], "o-", color=f"C{i}", label=f"d={res['d']}")
-        ax.axhline(res["predicted_alpha"], color=f"C{i}", ls="--", lw=1)
-        for p in res["diagnostics"]["per_size"]:
-            state = "converged" if p["passes"] else "NOT converged"
-            print(f"d={res['d']} N={p['size']}: {state} (late drop {p['late_drop_max']:.0%})")
-    ax.set_xlabel("parameters N (geometric midpoint)")
-    ax.set_ylabel("local slope  −Δlog L / Δlog N")
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    plots.local_slope_plot(ms_long, x_label="parameters N", ax=ax)
     ax.set_title("Local α_N with 60 000 steps (dashed: 4/d)")
-    ax.legend(fontsize=8)
     plt.show()
-
+    for res in ms_long.get("results") or []:
+        for p in (res.get("diagnostics") or {}).get("per_size") or []:
+            state = "converged" if p.get("passes") else "NOT converged"
+            drop = p.get("late_drop_max")
+            late = f" (late drop {drop:.0%})" if isinstance(drop, float) else ""
+            print(f"d={res.get('d')} N={p.get('size')}: {state}{late}")
 
 # %% [markdown]
 # ## 2. The variance-limited regime: $L(D) - L(\infty) \propto D^{-1}$
@@ -171,45 +190,11 @@ if ms_long:
 # %%
 vl = load("variance-limited")
 if vl:
-    r = vl["result"]
-    trials = rows_of("variance-limited")
-    D = np.array([float(t["config.n_train"]) for t in trials])
-    L = np.array([float(t["metrics.test_loss"]) for t in trials])
-    Ltr = np.array([float(t["metrics.train_loss"]) for t in trials])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    axes[0].semilogx(D, L, "o", ms=3, label="test")
-    axes[0].semilogx(D, Ltr, "o", ms=3, mfc="none", label="train")
-    axes[0].axhline(r["floor"], color="k", ls="--", lw=1, label=f"fitted L(∞) = {r['floor']:.4g}")
-    axes[0].set_xlabel("training points D")
-    axes[0].set_ylabel("loss")
-    axes[0].legend(fontsize=7)
-    uniq = np.unique(D)
-    excess = np.array([L[D == u].mean() - r["floor"] for u in uniq])
-    ok = excess > 0
-    axes[1].loglog(uniq[ok], excess[ok], "o", label="mean L(D) − L(∞)")
-    f = r["fit"]
-    grid = np.geomspace(uniq.min(), uniq.max(), 20)
-    axes[1].loglog(
-        grid,
-        f["amplitude"] * grid ** (-f["alpha"]),
-        lw=2,
-        label=f"fit α = {r['alpha']:.2f} [{r['alpha_ci'][0]:.2f}, {r['alpha_ci'][1]:.2f}]",
-    )
-    mid = np.sqrt(grid[0] * grid[-1])
-    y_mid = f["amplitude"] * mid ** (-f["alpha"])
-    axes[1].loglog(grid, y_mid * (grid / mid) ** -1.0, "k--", lw=1, label="slope 1")
-    axes[1].loglog(
-        grid,
-        y_mid * (grid / mid) ** (-r["resolution_alpha"]),
-        ":",
-        color="C3",
-        label=f"slope 4/d = {r['resolution_alpha']:.2f}",
-    )
-    axes[1].set_xlabel("training points D")
-    axes[1].legend(fontsize=7)
-    plt.tight_layout()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    plots.variance_limited_plot(vl, rows_of("variance-limited"), ax=axes)
+    fig.tight_layout()
     plt.show()
-    print(r["reading"])
+    print((vl.get("result") or {}).get("reading", ""))
 
 # %% [markdown]
 # ## 3. Ambient invariance
@@ -222,45 +207,13 @@ if vl:
 
 # %%
 amb = load("ambient-invariance")
-
-
-def variants_figure(summary, title):
-    vs = summary["variants"]
-    fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(vs) + 2), 3.8))
-    for x, v in enumerate(vs):
-        res = v["result"]
-        if res["alpha"] is not None:
-            lo, hi = res["alpha_ci"]
-            ax.errorbar(
-                [x],
-                [res["alpha"]],
-                yerr=[[res["alpha"] - lo], [hi - res["alpha"]]],
-                fmt="o",
-                capsize=4,
-                color="C0",
-            )
-        ax.plot([x - 0.3, x + 0.3], [res["predicted_alpha"]] * 2, "k--", lw=1)
-    ax.set_xticks(range(len(vs)))
-    ax.set_xticklabels([v["label"] for v in vs], rotation=30, ha="right")
-    ax.set_ylabel("α_D (90 % interval); dashed: prediction")
-    ax.set_title(title)
-    plt.tight_layout()
-    plt.show()
-
-
 if amb:
-    print(
-        verdict_table(
-            {
-                "results": [
-                    dict(v["result"], reading=f"[{v['label']}] {v['result']['reading']}")
-                    for v in amb["variants"]
-                ]
-            }
-        )
-    )
-    variants_figure(amb, "Same d = 4, different ambient spaces")
-    print(amb["reading"])
+    print(verdict_table(variant_verdicts(amb)))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.variants_alpha_plot(amb, title="Same d = 4, different ambient spaces", ax=ax)
+    fig.tight_layout()
+    plt.show()
+    print(amb.get("reading", ""))
 
 # %% [markdown]
 # ## 4. Loss powers and cross-entropy
@@ -275,18 +228,14 @@ if amb:
 # %%
 lp = load("loss-powers")
 if lp:
-    print(
-        verdict_table(
-            {
-                "results": [
-                    dict(v["result"], reading=f"[{v['label']}] {v['result']['reading']}")
-                    for v in lp["variants"]
-                ]
-            }
-        )
+    print(verdict_table(variant_verdicts(lp)))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.variants_alpha_plot(
+        lp, title="Exponent by loss (prediction 2p/d; cross-entropy 4/d)", ax=ax
     )
-    variants_figure(lp, "Exponent by loss (prediction 2p/d; cross-entropy 4/d)")
-    print(lp["reading"])
+    fig.tight_layout()
+    plt.show()
+    print(lp.get("reading", ""))
 
 # %% [markdown]
 # ## 5. The joint fit $L(N, D)$ and the compute-optimal frontier
@@ -301,60 +250,39 @@ if lp:
 # %%
 cf = load("compute-frontier")
 if cf:
-    fit = cf["fit"]
-    grid_rows = cf["grid"]
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
-    ns = sorted({g["n_params"] for g in grid_rows})
-    for j, n in enumerate(ns):
-        pts = [g for g in grid_rows if g["n_params"] == n]
-        dd = np.array([g["n_train"] for g in pts], float)
-        yy = np.array([g["test_loss"] for g in pts], float)
-        color = plt.get_cmap("viridis")(j / max(len(ns) - 1, 1))
-        axes[0].loglog(dd, yy, "o", color=color)
-        grid = np.geomspace(dd.min(), dd.max(), 30)
-        axes[0].loglog(
-            grid,
-            fit["E"] + fit["A"] * n ** (-fit["a"]) + fit["B"] * grid ** (-fit["b"]),
-            color=color,
-            label=f"N={n}",
-        )
-    axes[0].set_xlabel("training points D")
-    axes[0].set_ylabel("test loss")
-    axes[0].legend(fontsize=7)
-    fr = cf["frontier"]
-    c = np.asarray(fr["compute"])
-    excess = np.asarray(fr["loss"]) - fit["E"]
-    axes[1].loglog(c, excess, lw=2, label=f"frontier: slope {cf['frontier_exponent']:.2f}")
-    mid = np.sqrt(c[0] * c[-1])
-    y_mid = np.exp(np.interp(np.log(mid), np.log(c), np.log(excess)))
-    pred = cf["predicted_frontier_exponent"]
-    axes[1].loglog(c, y_mid * (c / mid) ** (-pred), "k--", lw=1, label=f"2/d = {pred:.2f}")
-    axes[1].set_xlabel("compute C ∝ N·D")
-    axes[1].set_ylabel("L*(C) − E")
-    axes[1].legend(fontsize=8)
-    plt.tight_layout()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    plots.joint_fit_plot(cf, cf.get("grid") or [], ax=axes)
+    fig.tight_layout()
     plt.show()
-    print(cf["reading"])
+    print(cf.get("reading", ""))
 
 # %% [markdown]
 # ## Summary
 #
 # One line per study: the measured exponent against its prediction.
 
+
 # %%
+def number(x, spec=".2f"):
+    return "–" if x is None else format(x, spec)
+
+
 lines = []
 if ms:
-    for res in ms["results"]:
-        a = "–" if res["alpha"] is None else f"{res['alpha']:.2f}"
-        lines.append(f"model size, d={res['d']}: α_N = {a} vs 4/d = {res['predicted_alpha']:.2f}")
+    for res in ms.get("results") or []:
+        lines.append(
+            f"model size, d={res.get('d')}: α_N = {number(res.get('alpha'))} "
+            f"vs 4/d = {number(res.get('predicted_alpha'))}"
+        )
 if vl:
-    lines.append(f"variance-limited: α = {vl['result']['alpha']:.2f} vs 1")
+    lines.append(f"variance-limited: α = {number((vl.get('result') or {}).get('alpha'))} vs 1")
 if amb:
-    lines.append(f"ambient invariance: {amb['reading']}")
+    lines.append(f"ambient invariance: {amb.get('reading', '')}")
 if lp:
-    lines.append(f"loss powers: {lp['reading']}")
+    lines.append(f"loss powers: {lp.get('reading', '')}")
 if cf:
     lines.append(
-        f"frontier: {cf['frontier_exponent']:.2f} vs 2/d = {cf['predicted_frontier_exponent']:.2f}"
+        f"frontier: {number(cf.get('frontier_exponent'))} "
+        f"vs 2/d = {number(cf.get('predicted_frontier_exponent'))}"
     )
 print("\n".join(lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -131,3 +132,93 @@ def test_console_script_subprocess(tmp_path):
     assert bad.stdout == ""
     assert "Traceback" not in bad.stderr and bad.stderr.strip().count("\n") == 0
     assert "line 3" in bad.stderr and "LOSSES.csv" in bad.stderr
+
+
+# ------------------------------------------------------------------ the data-scaling window rule
+
+
+def write_window_csv(path, *, params=True, stop=2048, seeds=3, rng_seed=0):
+    """Test loss 3/D; every seed interpolates (train = 0.01 x test) up to ``stop``, not above."""
+    rng = np.random.default_rng(rng_seed)
+    lines = ["size,seed,loss,train_loss" + (",n_params" if params else "")]
+    for size in (2 ** np.arange(7, 15)).tolist():
+        for seed in range(seeds):
+            test = float(3.0 / size * np.exp(0.03 * rng.standard_normal()))
+            train = test * (0.01 if size <= stop else 0.5)
+            lines.append(f"{size},{seed},{test!r},{train!r}" + (",20000" if params else ""))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+CONTRACT = (
+    "alpha", "alpha_ci", "amplitude", "floor", "floor_ci", "window", "n_points", "n_sizes",
+    "ci_level", "n_bootstrap", "bootstrap", "huber_delta", "interval", "window_decades",
+    "local_slopes", "loss_power", "seed", "input", "versions",
+)  # fmt: skip
+
+
+def test_window_rule_keeps_interpolating_sizes_and_says_why(tmp_path, capsys, caplog):
+    caplog.set_level(logging.INFO, logger="manifold_scaling.cli.fit")
+    csv = write_window_csv(tmp_path / "losses.csv")
+    fig = tmp_path / "fig.png"
+    code, out, err = run_cli(capsys, csv, "--d", 4, "--bootstrap", 50, "--plot", fig)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "power-law-fit"
+    assert all(name in data for name in CONTRACT)
+    assert data["window"] == [128, 2048] and data["kept_sizes"] == [128, 256, 512, 1024, 2048]
+    assert data["n_points"] == 15 and data["interval"] == "replicate-t"
+    assert abs(data["alpha"] - 1.0) < 0.05
+    assert data["window_decades"] == pytest.approx(np.log10(16))
+    # 4096 fails interpolation only; 8192 and 16384 fail P >= 4 D as well (P = 20000).
+    assert set(data["excluded"]) == {"4096", "8192", "16384"}
+    assert "not interpolating" in data["excluded"]["4096"] and "P/D" not in data["excluded"]["4096"]
+    assert "P/D = 2.4 < 4" in data["excluded"]["8192"]
+    assert "train <= 0.1 x test and P >= 4 x D" in data["window_rule"]
+    assert [s["passes"] for s in data["per_size"]] == [True] * 5 + [False] * 3
+    assert len(data["local_slopes"]["slopes"]) == 7  # the slopes span every size
+    assert "optimisation-limited beyond D = 2048" in data["reading"]
+    assert "excluded size 4096: train/test" in caplog.text  # and says so in the log
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_window_rule_flags_and_without_params(tmp_path, capsys):
+    csv = write_window_csv(tmp_path / "losses.csv", params=False)
+    code, out, err = run_cli(capsys, csv, "--interpolation-ratio", 0.6, "--bootstrap", 20)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["window"] == [128, 16384] and data["excluded"] == {}  # 0.5 <= 0.6 everywhere
+    assert "not checked" in data["window_rule"] and data["min_params_per_point"] is None
+    assert data["per_size"][0]["params_per_point"] is None
+    _, out, _ = run_cli(capsys, csv, "--bootstrap", 20)
+    assert json.loads(out)["window"] == [128, 2048]
+    code, out, err = run_cli(capsys, csv, "--min-params-per-point", 2)
+    assert code == 2 and out == "" and "--min-params-per-point: " in err and "n_params" in err
+    plain = write_csv(tmp_path / "plain.csv")
+    code, out, err = run_cli(capsys, plain, "--interpolation-ratio", 0.2)
+    assert code == 2 and out == "" and "--interpolation-ratio: " in err and "train_loss" in err
+    # Without train_loss nothing changes: every size is fitted and there is no 'excluded'.
+    _, out, _ = run_cli(capsys, plain, "--bootstrap", 20)
+    assert "excluded" not in json.loads(out) and json.loads(out)["kind"] == "power-law-fit"
+
+
+def test_window_rule_with_too_few_sizes_reports_and_exits_1(tmp_path, capsys):
+    csv = write_window_csv(tmp_path / "losses.csv", stop=256)  # only 128 and 256 interpolate
+    out_file = tmp_path / "fit.json"
+    code, out, err = run_cli(capsys, csv, "--d", 4, "--bootstrap", 20, "--out", out_file)
+    assert code == 1 and "no fit: fewer than 3 sizes pass the window rule" in err
+    data = json.loads(out)
+    assert json.loads(out_file.read_text()) == data
+    assert data["alpha"] is None and data["kept_sizes"] == [128, 256]
+    assert data["reading"].startswith("fewer than 3 sizes pass")
+    assert len(data["excluded"]) == 6
+
+
+def test_plot_without_window(tmp_path, capsys):
+    csv = write_csv(tmp_path / "losses.csv")
+    fig = tmp_path / "sub" / "fig.pdf"
+    code, _, err = run_cli(capsys, csv, "--floor", "--bootstrap", 20, "--plot", fig)
+    assert code == 0, err
+    assert fig.read_bytes()[:4] == b"%PDF"
+    code, out, err = run_cli(capsys, csv, "--plot", tmp_path / "fig.txt")
+    assert code == 2 and out == "" and "--plot: cannot write a figure with '.txt'" in err

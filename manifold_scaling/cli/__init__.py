@@ -27,12 +27,14 @@ _SUBCOMMANDS = (
     "reproduce",
     "data-scaling",
     "fit",
+    "predict",
     "intrinsic-dim",
     "model-scaling",
     "variance-limited",
     "ambient-invariance",
     "loss-powers",
     "compute-frontier",
+    "smoothness-scan",
     "layer-dims",
     "digits",
 )
@@ -48,12 +50,26 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def version() -> str:
+    """The installed distribution's version, or the source tree's when it is not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("manifold_scaling")
+    except PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="manifold-scaling",
         description="Resolution-limited scaling laboratory: does test loss fall as D^(-4/d)?",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"manifold-scaling {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _SUBCOMMANDS:
         if name in SWEEPS:

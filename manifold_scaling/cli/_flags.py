@@ -27,6 +27,15 @@ NESTED = {
     "--teacher-width": ("teacher.width", "teacher hidden units"),
     "--teacher-activation": ("teacher.activation", "teacher nonlinearity"),
     "--input-scale": ("teacher.input_scale", "teacher input frequency"),
+    "--nu": (
+        "teacher.nu",
+        "Matérn teacher smoothness: 0.5 | 1.5 | 2.5 | 3.5 (with --teacher matern)",
+    ),
+    "--length-scale": ("teacher.length_scale", "Matérn teacher correlation length (> 0)"),
+    "--teacher-init": ("teacher.init", "teacher weights: normal N(0, g^2/fan_in) | uniform"),
+    "--student-init": ("student.init", "student weights: he | uniform (PyTorch) | normal"),
+    "--student-bias-std": ("student.bias_std", "student bias SD (with --student-init normal)"),
+    "--train-steps": ("train.steps", "a fixed optimiser budget for every D ('none': by D)"),
     "--width": ("student.width", "student width"),
     "--depth": ("student.depth", "student hidden layers"),
     "--optimizer": ("train.optimizer", "first-order optimiser"),
@@ -187,7 +196,8 @@ def _parsing(annotation, name: str) -> dict:
         return {"choices": args}
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = [a for a in args if a is not type(None)]
-        return {"type": optional(_parsing(inner, name)["type"]), "metavar": "X|none"}
+        inner_kw = _parsing(inner, name)  # a list keeps its nargs: "--learners none" or names
+        return {**inner_kw, "type": optional(inner_kw.get("type", str)), "metavar": "X|none"}
     if annotation is int:
         return {"type": integer(0 if name in _ZERO_OK else 1)}
     if annotation is float:
@@ -249,7 +259,9 @@ def apply_flags(config, flags: list[Flag], args):
         if f.refused:
             raise InputError(f.flag, f.refused)
         value = getattr(args, f.dest)
-        updates[f.path] = tuple(value) if isinstance(value, list) else value
+        if isinstance(value, list):
+            value = None if value == [None] else tuple(value)
+        updates[f.path] = value
     return _replace(config, updates)
 
 

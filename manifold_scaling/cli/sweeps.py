@@ -19,7 +19,8 @@ from ..studies.data_scaling import run_data_scaling
 from ..studies.digits import DigitsConfig, run_digits
 from ..studies.joint_scaling import JOINT_BASE, JointScalingConfig, run_joint_scaling
 from ..studies.model_scaling import ModelScalingConfig, run_model_scaling
-from ..studies.presets import REPRODUCE, reproduce_config
+from ..studies.presets import PRESETS, REPRODUCE
+from ..studies.reproduction import run_reproduction
 from ..studies.variance_limited import (
     VarianceLimitedConfig,
     contrast_from_summary,
@@ -28,14 +29,19 @@ from ..studies.variance_limited import (
 from ..studies.variants import (
     AMBIENT_BASE,
     LOSS_POWERS_BASE,
+    SMOOTHNESS_BASE,
     AmbientInvarianceConfig,
     LossPowersConfig,
+    SmoothnessScanConfig,
     run_ambient_invariance,
     run_loss_powers,
+    run_smoothness_scan,
 )
 from ..sweep import add_sweep_arguments, load_sweep_config, sweep_options_from_args
 from ..teachers import TeacherConfig
 from ._flags import add_flags, apply_flags, config_flags, translate
+
+TEACHERS = ("tanh", "gelu", "softplus", "sin", "relu", "matern")
 
 # --- reports (what each command prints) ---------------------------------------------------------
 
@@ -57,6 +63,13 @@ def _tables(summary: dict, *, alpha_name: str, slopes: str) -> str:
 
 def _report_data_scaling(summary: dict) -> str:
     return _tables(summary, alpha_name="α_D", slopes="as D doubles")
+
+
+def _report_reproduce(summary: dict) -> str:
+    return (
+        f"{_report_data_scaling(summary['data_scaling'])}\n\nSmoothness scan (Matérn teachers; "
+        f"written to smoothness/):\n{_report_smoothness(summary['smoothness'])}"
+    )
 
 
 def _report_model_scaling(summary: dict) -> str:
@@ -84,6 +97,23 @@ def _report_variants(summary: dict) -> str:
     """The verdict table, one row per (variant, d), each reading labelled by its variant."""
     rows = [{**r, "reading": f"[{r['variant']}] {r['reading']}"} for r in summary["results"]]
     return f"{verdict_table({'results': rows})}\n\n{summary['reading']}"
+
+
+def _report_smoothness(summary: dict) -> str:
+    """The verdict table per (nu, d, learner) and, per d, which line the network follows."""
+    rows = [
+        {**r, "reading": f"[nu = {r['nu']:g}, {r.get('learner', 'network')}] {r['reading']}"}
+        for r in summary["results"]
+    ]
+    lines = [verdict_table({"results": rows}), ""]
+    for v in summary.get("verdicts", []):
+        pts = ", ".join(
+            f"nu={p['nu']:g}: {_num(p['alpha_d_over_2'], '.2f')} (lines {p['piecewise_linear']:g}"
+            f" / {p['kernel']:g})"
+            for p in v["points"]
+        )
+        lines.append(f"{v['reading']} (alpha d/2: {pts})")
+    return "\n".join(lines)
 
 
 def _report_frontier(summary: dict) -> str:
@@ -169,19 +199,21 @@ SWEEPS = {
     for s in (
         Sweep(
             "reproduce",
-            "the default data-scaling reproduction (d = 2, 3, 4, 6, 8; about 10 min on 2 cores)",
-            "Run the data-scaling verdict for d in {2, 3, 4, 6, 8} with the project's default "
-            "settings; writes the same files as data-scaling and prints the verdict table.",
+            "the main job: data scaling at d = 2, 3, 4, 6 with the reference learners, and a small "
+            "smoothness scan (about 10 min on 2 cores)",
+            "Run the data-scaling verdict for d in {2, 3, 4, 6} (network, simplex interpolation, "
+            "kernel regression on the same data; the mechanism named per d) and a smoothness scan "
+            "(Matérn nu = 0.5, 3.5 at d = 2, 3) into OUT/smoothness; prints both tables.",
             REPRODUCE,
-            run_data_scaling,
-            _report_data_scaling,
+            lambda quick, out, **kw: run_reproduction(quick, out, **kw),
+            _report_reproduce,
             extra=(
                 (
                     "--quick",
                     {"action": "store_true", "help": "a 2-minute smoke version (fewer sizes)"},
                 ),
             ),
-            start=lambda args: reproduce_config(quick=args.quick),
+            start=lambda args: bool(args.quick),
         ),
         Sweep(
             "data-scaling",
@@ -191,6 +223,24 @@ SWEEPS = {
             DataScalingConfig(),
             run_data_scaling,
             _report_data_scaling,
+            extra=(
+                (
+                    "--preset",
+                    {
+                        "choices": sorted(PRESETS),
+                        "help": "start from a published setup (flags given override it): "
+                        + ", ".join(sorted(PRESETS)),
+                    },
+                ),
+                (
+                    "--teacher",
+                    {
+                        "choices": TEACHERS,
+                        "help": "the teacher family: a network with this activation, or an exact "
+                        "Matérn random field (--nu, --length-scale)",
+                    },
+                ),
+            ),
         ),
         Sweep(
             "model-scaling",
@@ -257,6 +307,19 @@ SWEEPS = {
             refuse={"--loss-power": "--powers", "--task": "--no-classification"},
         ),
         Sweep(
+            "smoothness-scan",
+            "Matérn teachers of smoothness nu: does the network follow min(nu, 2) or min(nu, d+1)?",
+            "Run data scaling with an exact Matérn Gaussian-random-field teacher of every "
+            "smoothness nu and every learner (the network, piecewise-linear simplex interpolation, "
+            "ridgeless Laplace-kernel regression) on the same training sets; per d, say which "
+            "line the network's alpha d/2 follows: min(nu, 2) (piecewise-linear, Sharma & Kaplan) "
+            "or min(nu, d + 1) (kernel theory).",
+            SmoothnessScanConfig(base=SMOOTHNESS_BASE),
+            run_smoothness_scan,
+            _report_smoothness,
+            refuse={"--nu": "--nus", "--teacher": "--nus (the teacher is a Matérn field)"},
+        ),
+        Sweep(
             "compute-frontier",
             "grid over (N, D), joint fit L = E + A N^-a + B D^-b, compute-optimal frontier",
             "Run the data-scaling study at several student widths (one d), fit "
@@ -308,18 +371,37 @@ def register(subparsers, name: str) -> None:
 
 
 def _config(sweep: Sweep, flags, args):
-    """The command's config, updated by ``--config FILE`` and then by the flags given."""
+    """The command's config: a ``--preset`` (or the command's default), updated by
+    ``--config FILE`` and then by the flags given (which a summary records as overrides)."""
     if sweep.start is not None:
         return sweep.start(args)
     config = sweep.default
+    if getattr(args, "preset", None):
+        if args.preset not in PRESETS:
+            raise InputError("--preset", f"must be one of {', '.join(PRESETS)} (got {args.preset})")
+        config = PRESETS[args.preset]
     if args.config:
         config = load_sweep_config(type(config), args.config)
     try:
+        config = _teacher_family(config, getattr(args, "teacher", None))
         config = apply_flags(config, flags, args)
         _refuse_ignored_gain(config)
     except InputError as err:
         raise translate(err, flags) from None
     return config
+
+
+def _teacher_family(config, family: str | None):
+    """``--teacher``: a network with that activation, or a Matérn field (which no R^2 rule
+    calibrates, so the rule is turned off)."""
+    if family is None:
+        return config
+    from dataclasses import replace
+
+    if family == "matern":
+        teacher = replace(config.teacher, kind="matern")
+        return replace(config, teacher=teacher, teacher_target_r2=None)
+    return replace(config, teacher=replace(config.teacher, kind="network", activation=family))
 
 
 def _refuse_ignored_gain(config) -> None:
@@ -346,6 +428,13 @@ def _run(sweep: Sweep, flags, args) -> int:
         make_figures=not args.no_figures,
         **extra,
     )
+    if getattr(args, "preset", None) or getattr(args, "teacher", None):
+        from ..configs import save_json
+        from ._flags import given
+
+        summary["preset"] = getattr(args, "preset", None)
+        summary["overrides"] = sorted(given(args)) + (["teacher"] if args.teacher else [])
+        save_json(args.out / "summary.json", summary)
     print(sweep.report(summary))
     files = [
         args.out / "summary.json",

@@ -20,6 +20,8 @@ from .regimes import joint_fit_figures as joint_fit_figures
 from .regimes import joint_fit_plot as joint_fit_plot
 from .regimes import loss_vs_params as loss_vs_params
 from .regimes import model_scaling_figures as model_scaling_figures
+from .regimes import smoothness_figures as smoothness_figures
+from .regimes import smoothness_plot as smoothness_plot
 from .regimes import variance_limited_figures as variance_limited_figures
 from .regimes import variance_limited_plot as variance_limited_plot
 from .regimes import variants_alpha_plot as variants_alpha_plot
@@ -41,6 +43,7 @@ __all__ = [
     "variants_alpha_plot",
     "variants_loss_plot",
     "joint_fit_plot",
+    "smoothness_plot",
     "estimate_vs_scale_plot",
     "umap_views",
     # writers: the only functions that touch disk
@@ -49,6 +52,7 @@ __all__ = [
     "model_scaling_figures",
     "variance_limited_figures",
     "variants_figures",
+    "smoothness_figures",
     "joint_fit_figures",
     "write_estimate_vs_scale",
     "write_umap_views",

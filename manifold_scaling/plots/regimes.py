@@ -365,3 +365,51 @@ def joint_fit_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str
     return write_figures(
         out_dir, {"joint_fit": Planned("joint_fit.png", lambda: joint_fit_plot(summary, rows))}
     )
+
+
+def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
+    """alpha d / 2 against the Matérn teacher's smoothness nu, one marker per learner and colour per
+    d, with the piecewise-linear line min(nu, 2) (solid) and the kernel line min(nu, d + 1)
+    (dashed): the scan that says which mechanism the network follows."""
+    fig, (ax,), owned = figure_axes(ax, (6.4, 4.6))
+    rows = [r for r in results_of(summary, what="smoothness scan") if isinstance(r, dict)]
+    dims = sorted({r.get("d") for r in rows if r.get("d") is not None})
+    markers = {"network": "o", "simplex": "s", "kernel": "^"}
+    nus = np.linspace(0.25, 4.0, 100)
+    for color, d in zip(colours(len(dims)), dims):
+        ax.plot(nus, np.minimum(nus, 2.0), "-", color=color, lw=1, alpha=0.6)
+        ax.plot(nus, np.minimum(nus, d + 1.0), "--", color=color, lw=1, alpha=0.6)
+        for learner, marker in markers.items():
+            pts = [r for r in rows if r.get("d") == d and r.get("learner") == learner]
+            for i, r in enumerate(sorted(pts, key=lambda r: num(r.get("nu")))):
+                alpha, nu = num(r.get("alpha")), num(r.get("nu"))
+                if not (math.isfinite(alpha) and math.isfinite(nu)):
+                    log.warning("smoothness scan d=%s %s nu=%s: no alpha", d, learner, r.get("nu"))
+                    continue
+                lo, hi = interval(r.get("alpha_ci"))
+                what = f"smoothness scan d={d} {learner}"
+                ax.errorbar(
+                    [nu + {"network": 0.0, "simplex": -0.06, "kernel": 0.06}[learner]],
+                    [alpha * d / 2],
+                    yerr=error_bars(alpha * d / 2, lo * d / 2, hi * d / 2, what=what),
+                    fmt=marker,
+                    color=color,
+                    capsize=3,
+                    label=f"d={d} {learner}" if i == 0 else None,
+                )
+    ax.set_xlabel("teacher smoothness ν (Matérn)")
+    ax.set_ylabel("α·d/2 (90 % interval)")
+    ax.set_title("solid: min(ν, 2) piecewise-linear; dashed: min(ν, d+1) kernel")
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
+
+
+def smoothness_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str]:
+    """The smoothness scan's figures: alpha d / 2 against nu, and loss vs D per variant."""
+    return write_figures(
+        out_dir,
+        {
+            "smoothness": Planned("smoothness.png", lambda: smoothness_plot(summary)),
+            "loss_vs_size": Planned("loss_vs_size.png", lambda: variants_loss_plot(summary, rows)),
+        },
+    )

@@ -154,10 +154,56 @@ class DataScalingConfig(StudyConfig):
     train: TrainConfig = param(help="how students are trained", factory=TrainConfig)
     interpolation_ratio: float = param(0.1, help="window rule: train <= r x test")
     min_params_per_point: float = param(4.0, help="window rule: P >= k x D")
+    learners: tuple[str, ...] | None = param(
+        None,
+        help="learners run on every training set: network, simplex (piecewise-linear, d <= 5), "
+        "kernel (ridgeless Laplace); 'none' = all that apply",
+    )
+    nested: bool = param(True, help="training sets nested in one pool (every D sees its points)")
 
     def __post_init__(self):
         super().__post_init__()
         check_int_list("sizes", self.sizes, min_distinct=3, minimum=2)
+        if self.learners is not None:
+            if not self.learners:
+                raise InputError("learners", "give at least one of network, simplex, kernel")
+            for d in self.dims:
+                self.learners_at(d)  # refuses a learner that cannot run at d
+        if self.teacher.kind == "matern":
+            from ..fields import DEFAULT_MAX_POINTS
+
+            if not self.nested:
+                raise InputError("nested", "a Matérn teacher needs nested training sets (one pool)")
+            pool = max(self.sizes) + self.n_val + self.n_test
+            if pool > DEFAULT_MAX_POINTS:
+                raise InputError(
+                    "n_test",
+                    f"a Matérn teacher is drawn over max(sizes) + n_val + n_test = {pool} points "
+                    f"by a float64 Cholesky factor; at most {DEFAULT_MAX_POINTS} fit in memory",
+                )
+
+    def learners_at(self, d: int) -> tuple[str, ...]:
+        """The learners that run at ``d``: those asked for (all that apply when ``None``)."""
+        from .trials import ALL_LEARNERS, check_simplex
+
+        if self.learners is not None:
+            for name in self.learners:
+                if name not in ALL_LEARNERS:
+                    raise InputError(
+                        "learners", f"must be among {', '.join(ALL_LEARNERS)} (got {name!r})"
+                    )
+                if name == "simplex":
+                    check_simplex(self.manifold(d))
+            if set(self.learners) - {"network"} and self.teacher.task != "regression":
+                raise InputError("learners", "the reference learners fit regression targets only")
+            return tuple(self.learners)
+        if self.teacher.task != "regression":
+            return ("network",)
+        try:
+            check_simplex(self.manifold(d))
+        except InputError:
+            return ("network", "kernel")
+        return ("network", "simplex", "kernel")
         check_float("interpolation_ratio", self.interpolation_ratio, minimum=0.0, strict_min=True)
         check_float("min_params_per_point", self.min_params_per_point, minimum=0.0)
 

@@ -24,7 +24,9 @@ import numpy as np
 
 from .. import keys
 from ..configs import config_hash
-from ..errors import check_float, check_int
+from ..errors import InputError, check_choice, check_float, check_int
+from ..fields import draw_matern_field
+from ..learners import LEARNERS, MAX_SIMPLEX_DIM, fit_predict, interior_mask
 from ..manifolds import ManifoldConfig, init_embedding, sample_manifold
 from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
@@ -114,52 +116,191 @@ class TrialConfig(_DrawnTrial):
     n_train: int = 256
     n_val: int = 1024
     n_test: int = 8192
+    # Nested training sets: the first n_train points of one pool of pool_size points (None: an
+    # independent draw per size, as before). A Matérn teacher needs a pool: the field is drawn
+    # jointly over the pool, validation and test points.
+    pool_size: int | None = None
+    # Which learners run on this training set ("network", "simplex", "kernel"), and the size whose
+    # training set's hull defines the interior test points every learner is scored on.
+    learners: tuple[str, ...] = ("network",)
+    hull_size: int | None = None
     _COUNTS: ClassVar[tuple] = (("n_train", 2), ("n_val", 1), ("n_test", 1))
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.pool_size is not None:
+            check_int("pool_size", self.pool_size, minimum=self.n_train)
+        if self.teacher.kind == "matern" and self.pool_size is None:
+            raise InputError("pool_size", "a Matérn teacher is drawn over a pool: give pool_size")
+        if not self.learners:
+            raise InputError("learners", f"give at least one of {', '.join(ALL_LEARNERS)}")
+        for name in self.learners:
+            check_choice("learners", name, ALL_LEARNERS)
+        if "simplex" in self.learners:
+            check_simplex(self.manifold)
+        if set(self.learners) - {"network"} and self.teacher.task != "regression":
+            raise InputError("learners", "the reference learners fit regression targets only")
+        if self.hull_size is not None:
+            check_int("hull_size", self.hull_size, minimum=2, maximum=self.n_train)
 
-def trial_data(config: TrialConfig, embedder, teacher):
-    """Train / validation / test sets of a trial."""
-    k = keys.trial_keys(config.seed, config.data_seed, config.n_train)
-    train = sample_manifold(k.data, embedder, config.n_train)
-    val = sample_manifold(k.val, embedder, config.n_val)
-    test = sample_manifold(k.test, embedder, config.n_test)
-    return [(s.x, teacher(s.z)) for s in (train, val, test)]
+
+ALL_LEARNERS = ("network", *LEARNERS)
+
+
+def check_simplex(manifold: ManifoldConfig) -> None:
+    """Simplex interpolation needs d chart coordinates (cube, Gaussian) and d <= 5."""
+    if manifold.latent not in ("cube", "gaussian"):
+        raise InputError(
+            "learners",
+            f"simplex interpolation needs a cube or Gaussian latent (got {manifold.latent})",
+        )
+    if manifold.intrinsic_dim > MAX_SIMPLEX_DIM:
+        raise InputError(
+            "learners",
+            f"simplex interpolation is feasible for d <= {MAX_SIMPLEX_DIM} only (Delaunay "
+            f"triangulations grow too fast); got d = {manifold.intrinsic_dim}: drop 'simplex'",
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class TrialData:
+    """A trial's points: latent ``z``, inputs ``x`` and targets ``y`` for train / val / test."""
+
+    train: tuple
+    val: tuple
+    test: tuple
+    hull_z: np.ndarray | None = None  # the training points whose hull defines the interior
+
+
+def trial_data(config: TrialConfig, embedder, teacher) -> TrialData:
+    """Train / validation / test sets of a trial (nested in one pool when ``pool_size`` is set)."""
+    if config.pool_size is None:
+        k = keys.trial_keys(config.seed, config.data_seed, config.n_train)
+        sets = [
+            sample_manifold(key_, embedder, n)
+            for key_, n in (
+                (k.data, config.n_train),
+                (k.val, config.n_val),
+                (k.test, config.n_test),
+            )
+        ]
+        hull = None
+        if config.hull_size is not None:
+            k_hull = keys.trial_keys(config.seed, config.data_seed, config.hull_size).data
+            hull = np.asarray(sample_manifold(k_hull, embedder, config.hull_size).z)
+        z = [s.z for s in sets]
+        x = [s.x for s in sets]
+    else:
+        z, x = _pool(config, embedder)
+        hull = None if config.hull_size is None else np.asarray(z[0][: config.hull_size])
+        z[0], x[0] = z[0][: config.n_train], x[0][: config.n_train]
+    if config.teacher.kind == "matern":
+        y = _matern_targets(config)
+        y[0] = y[0][: config.n_train]
+    else:
+        y = [teacher(zi) for zi in z]
+    return TrialData(*((zi, xi, yi) for zi, xi, yi in zip(z, x, y)), hull_z=hull)
+
+
+def _pool(config: TrialConfig, embedder):
+    """The replicate's pool, validation and test points (independent of n_train)."""
+    k = keys.trial_keys(config.seed, config.data_seed, config.pool_size)
+    sets = [
+        sample_manifold(key_, embedder, n)
+        for key_, n in ((k.data, config.pool_size), (k.val, config.n_val), (k.test, config.n_test))
+    ]
+    return [s.z for s in sets], [s.x for s in sets]
+
+
+def _matern_targets(config: TrialConfig) -> list:
+    """One Matérn field drawn jointly over the pool, validation and test points (cached: every
+    size of a replicate sees the same field)."""
+    return [np.array(a) for a in _matern_pool(replace(config, n_train=config.pool_size))]
+
+
+@functools.lru_cache(maxsize=8)
+def _matern_pool(config: TrialConfig):
+    embedder, _ = draw_setup(config.data_seed, config.manifold, TeacherConfig())
+    z, _ = _pool(config, embedder)
+    points = np.concatenate([np.asarray(zi, np.float64) for zi in z])
+    t = config.teacher
+    field_ = draw_matern_field(
+        keys.setup_keys(config.data_seed).teacher, points, nu=t.nu, length_scale=t.length_scale
+    )
+    y = field_.reshape(-1, 1).astype(np.float32)
+    cuts = np.cumsum([len(zi) for zi in z])[:-1]
+    return tuple(np.split(y, cuts))
+
+
+def nn_spacing(z) -> float:
+    """Median nearest-neighbour distance of the training points (the resolution s ~ D^(-1/d))."""
+    from scipy.spatial import cKDTree
+
+    z = np.asarray(z, np.float64)
+    dist, _ = cKDTree(z).query(z, k=2)
+    return float(np.median(dist[:, 1]))
+
+
+def reference_losses(config: TrialConfig, data: TrialData, loss) -> dict:
+    """The reference learners' test losses on the interior test points, and that set's share."""
+    (z_tr, x_tr, y_tr), (z_te, x_te, y_te) = data.train, data.test
+    inside = np.ones(len(z_te), bool)
+    if data.hull_z is not None and config.manifold.latent in ("cube", "gaussian"):
+        inside = interior_mask(data.hull_z, np.asarray(z_te))
+    out = {"interior_fraction": float(inside.mean())}
+    for name in config.learners:
+        if name == "network":
+            continue
+        pred = fit_predict(
+            name, np.asarray(z_tr), np.asarray(x_tr), np.asarray(y_tr),
+            np.asarray(z_te)[inside], np.asarray(x_te)[inside],
+        )  # fmt: skip
+        # Defined everywhere inside the smallest training set's hull when the sets are nested;
+        # with independent draws a few interior points may fall outside a larger set's hull.
+        ok = np.all(np.isfinite(np.reshape(pred, (len(pred), -1))), axis=1)
+        out[f"{name}_test_loss"] = loss(pred[ok], np.asarray(y_te)[inside][ok])
+        out[f"{name}_undefined"] = int((~ok).sum())
+    return out, inside
 
 
 def run_trials(
     configs: list[TrialConfig], *, batched: bool = False, shard=None
 ) -> list[TrialOutput]:
-    """Run trials that share everything but their seeds, optionally as one vmapped batch."""
+    """Run trials that share everything but their seeds, optionally as one vmapped batch: the
+    reference learners on each training set, then the network (if asked for) on all of them."""
     first = configs[0]
     embedder, teacher = trial_setup(first)
     data = [trial_data(c, embedder, teacher) for c in configs]
-    stack = lambda i, j: jnp.stack([d[i][j] for d in data])  # noqa: E731
-    task = first.teacher.task
+    task, power = first.teacher.task, first.loss_power
+    loss = lambda pred, y: float(np.mean(np.abs(pred - y) ** power))  # noqa: E731 (regression)
+    metrics, interiors = [], []
+    for c, dat in zip(configs, data):
+        refs, inside = reference_losses(c, dat, loss)
+        metrics.append({"nn_spacing": nn_spacing(dat.train[0]), **refs})
+        interiors.append(inside)
+    if "network" not in first.learners:
+        return [TrialOutput(m, {}) for m in metrics]
+    stack = lambda part, j: jnp.stack([getattr(d, part)[j] for d in data])  # noqa: E731
     results = train_students(
         jnp.stack([keys.trial_keys(c.seed, c.data_seed, c.n_train).student for c in configs]),
         first.student,
         first.train,
-        stack(0, 0),
-        stack(0, 1),
-        stack(1, 0),
-        stack(1, 1),
+        stack("train", 1),
+        stack("train", 2),
+        stack("val", 1),
+        stack("val", 2),
         task=task,
-        loss_power=first.loss_power,
+        loss_power=power,
         batched=batched,
         shard=shard,
     )
     n_params = parameter_count(first.student, first.manifold.input_dim, first.teacher.output_dim)
     dtype = first.train.dtype
     outputs = []
-    for (_, _, (x_test, y_test)), res in zip(data, results):
-        test = evaluate_loss(
-            res.params,
-            jnp.asarray(x_test, dtype),
-            jnp.asarray(y_test, dtype),
-            task=task,
-            loss_power=first.loss_power,
-        )
-        metrics = {
+    for dat, res, extra, inside in zip(data, results, metrics, interiors):
+        x_test, y_test = jnp.asarray(dat.test[1], dtype), jnp.asarray(dat.test[2], dtype)
+        test = evaluate_loss(res.params, x_test, y_test, task=task, loss_power=power)
+        m = {
             "train_loss": res.train_loss,
             "val_loss": res.val_loss,
             "test_loss": test,
@@ -169,8 +310,13 @@ def run_trials(
             "n_params": n_params,
             "params_per_point": n_params / first.n_train,
             "finite": bool(np.isfinite(test) and np.isfinite(res.train_loss)),
+            **extra,
         }
-        outputs.append(TrialOutput(metrics, {**_curves(res), **params_to_arrays(res.params)}))
+        if len(first.learners) > 1 or first.hull_size is not None:
+            m["test_loss_interior"] = evaluate_loss(
+                res.params, x_test[inside], y_test[inside], task=task, loss_power=power
+            )
+        outputs.append(TrialOutput(m, {**_curves(res), **params_to_arrays(res.params)}))
     return outputs
 
 
@@ -195,9 +341,11 @@ def data_scaling_trials(config, reps: dict[int, list]) -> list[TrialConfig]:
     """Every trial of a data-scaling sweep (a ``DataScalingConfig`` and its replicates per d),
     in (d, D, replicate) order."""
     trials = []
+    sizes = sorted(set(config.sizes))
     for d in config.dims:
         manifold = config.manifold(d)
-        for size in sorted(set(config.sizes)):
+        learners = config.learners_at(d)
+        for size in sizes:
             for rep in reps[d]:
                 trials.append(
                     TrialConfig(
@@ -208,6 +356,9 @@ def data_scaling_trials(config, reps: dict[int, list]) -> list[TrialConfig]:
                         n_val=config.n_val,
                         n_test=config.n_test,
                         loss_power=config.loss_power,
+                        pool_size=sizes[-1] if config.nested else None,
+                        learners=learners,
+                        hull_size=sizes[0] if set(learners) - {"network"} else None,
                         **rep.draws(),
                     )
                 )

@@ -28,6 +28,7 @@ from ..manifolds import EMBEDDINGS
 from ..students import StudentConfig
 from ..training import TrainConfig
 from .base import DataScalingConfig, replicates, teacher_summary
+from .presets import smoothness_base
 from .protocol import Analysis, Study
 from .trials import (
     batch_key,
@@ -43,12 +44,15 @@ __all__ = [
     "LOSS_POWERS_BASE",
     "AmbientInvarianceConfig",
     "LossPowersConfig",
+    "SmoothnessScanConfig",
     "TeacherScanConfig",
     "Variant",
     "intervals_agree",
     "run_ambient_invariance",
     "run_loss_powers",
+    "run_smoothness_scan",
     "run_teacher_scan",
+    "smoothness_verdicts",
     "run_variants",
     "teacher_scan_table",
     "variants",
@@ -66,6 +70,7 @@ AMBIENT_BASE = DataScalingConfig(
     n_bootstrap=500,
 )
 LOSS_POWERS_BASE = replace(AMBIENT_BASE, seeds=2)
+SMOOTHNESS_BASE = smoothness_base()
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,31 @@ class TeacherScanConfig:
             raise InputError("target_r2", "give at least one teacher setting")
 
 
+@dataclass(frozen=True)
+class SmoothnessScanConfig:
+    """The data-scaling study ``base`` with a Matérn teacher of every smoothness ``nus``.
+
+    The experiment that names the mechanism: piecewise-linear interpolation follows
+    alpha d / 2 = min(nu, 2), an NTK-like kernel learner min(nu, d + 1)
+    (``teachers.predicted_exponents``); the network's exponents say which line it follows.
+    """
+
+    base: DataScalingConfig = param(help="the shared study", factory=lambda: SMOOTHNESS_BASE)
+    nus: tuple[float, ...] = param((0.5, 1.5, 2.5, 3.5), help="Matérn smoothness values nu")
+
+    def __post_init__(self):
+        from ..fields import MATERN_NUS
+
+        if not self.nus:
+            raise InputError("nus", f"give at least one of {', '.join(map(str, MATERN_NUS))}")
+        for nu in self.nus:
+            if nu not in MATERN_NUS:
+                raise InputError(
+                    "nus", f"must be among {', '.join(map(str, MATERN_NUS))} (got {nu:g})"
+                )
+        variants(self)
+
+
 def variants(config) -> list[Variant]:
     """The labelled variants of an ambient-invariance, loss-powers or teacher-scan config."""
     if isinstance(config, AmbientInvarianceConfig):
@@ -199,6 +229,15 @@ def variants(config) -> list[Variant]:
             for w in config.input_scales
         ]
         return out
+    if isinstance(config, SmoothnessScanConfig):
+        return [
+            Variant(
+                f"nu_{nu:g}",
+                replace(config.base, teacher=replace(config.base.teacher, kind="matern", nu=nu)),
+                {"nu": nu},
+            )
+            for nu in config.nus
+        ]
     raise TypeError(f"not a variants config: {type(config).__name__}")
 
 
@@ -242,7 +281,12 @@ def run_variants(
             for verdict in analyse_data_scaling(
                 replace(v.config, seed=seed), v_rows, reps, key_path=(i,)
             ):
-                extra = {"variant": v.label, "settings": {**v.settings, "d": verdict.d}}
+                extra = {
+                    **verdict.extra,
+                    **v.settings,
+                    "variant": v.label,
+                    "settings": {**v.settings, "d": verdict.d},
+                }
                 results.append(replace(verdict, extra=extra))
         grouped = [
             {"label": r.extra["variant"], "settings": r.extra["settings"], "result": r.to_dict()}
@@ -254,6 +298,9 @@ def run_variants(
             fields.update(agreement=agreement, reading=_invariance_reading(agreement, results))
         elif study == "loss-powers":
             fields["reading"] = _loss_powers_reading(results)
+        elif study == "smoothness-scan":
+            fields["verdicts"] = smoothness_verdicts(results)
+            fields["reading"] = "; ".join(v["reading"] for v in fields["verdicts"])
         fields["teachers"] = {
             v.label: {str(d): teacher_summary(reps[d]) for d in v.config.dims}
             for v, reps, _ in per_variant
@@ -261,8 +308,10 @@ def run_variants(
         return Analysis(results, rows, fields)
 
     def figures(summary, analysis, out_dir):
-        from ..plots import variants_figures
+        from ..plots import smoothness_figures, variants_figures
 
+        if study == "smoothness-scan":
+            return smoothness_figures(summary, analysis.rows, out_dir)
         return variants_figures(
             summary, analysis.rows, out_dir, title=title, alpha_figure=alpha_figure,
             alpha_file=alpha_file,
@@ -290,6 +339,65 @@ def run_loss_powers(config: LossPowersConfig, out_dir, *, options=None, make_fig
         title="α_D by loss (prediction 2p/d; cross-entropy 4/d)", alpha_figure="alpha_by_loss",
         alpha_file="alpha_by_loss.png",
     )  # fmt: skip
+
+
+def run_smoothness_scan(
+    config: SmoothnessScanConfig, out_dir, *, options=None, make_figures=True
+) -> dict:
+    """Every (d, nu) with a Matérn teacher and every learner through one sweep; which line does
+    the network follow, min(nu, 2) (piecewise-linear) or min(nu, d + 1) (kernel)?"""
+    return run_variants(
+        config, out_dir, study="smoothness-scan", options=options, make_figures=make_figures,
+        title="α·d/2 against the teacher's smoothness ν", alpha_figure="smoothness",
+        alpha_file="smoothness.png",
+    )  # fmt: skip
+
+
+def smoothness_verdicts(results: list[Verdict]) -> list[dict]:
+    """Per d: which line the network's alpha d / 2 follows across nu, and whether its intervals
+    exclude the other line.
+
+    The lines min(nu, 2) (piecewise-linear) and min(nu, d + 1) (kernel) differ only for nu > 2,
+    so only those nu discriminate: the network *follows* a line when that line lies inside its
+    interval at every discriminating nu, and the other line lies outside at least one of them.
+    """
+    out = []
+    for d in sorted({r.d for r in results}):
+        net = [r for r in results if r.d == d and r.extra.get("learner") == "network"]
+        points, pl_in, kernel_in = [], [], []
+        for r in sorted(net, key=lambda r: r.extra["nu"]):
+            nu = r.extra["nu"]
+            alpha = r.extra.get("alpha_interior", r.alpha)
+            ci = r.extra.get("alpha_interior_ci") or r.alpha_ci
+            lines = {"piecewise_linear": min(nu, 2.0), "kernel": min(nu, d + 1.0)}
+            point = {"nu": nu, "alpha_d_over_2": None if alpha is None else alpha * d / 2}
+            if alpha is not None and ci is not None:
+                lo, hi = ci[0] * d / 2, ci[1] * d / 2
+                point["interval"] = [lo, hi]
+                if lines["piecewise_linear"] != lines["kernel"]:
+                    pl_in.append(lo <= lines["piecewise_linear"] <= hi)
+                    kernel_in.append(lo <= lines["kernel"] <= hi)
+            points.append({**point, **lines})
+        if not pl_in:
+            follows, text = "undecided", "no fitted exponent at a nu > 2, where the lines differ"
+        elif all(pl_in) and not all(kernel_in):
+            follows, text = "piecewise_linear", "follows min(nu, 2): piecewise-linear"
+        elif all(kernel_in) and not all(pl_in):
+            follows, text = "kernel", "follows min(nu, d + 1): kernel-like"
+        elif all(pl_in) and all(kernel_in):
+            follows, text = "undecided", "its intervals contain both lines"
+        else:
+            follows, text = "neither", "follows neither line within its intervals"
+        out.append(
+            {
+                "d": d,
+                "follows": follows,
+                "excludes_other": follows in ("piecewise_linear", "kernel"),
+                "points": points,
+                "reading": f"d = {d}: the network {text}",
+            }
+        )
+    return out
 
 
 def run_teacher_scan(config: TeacherScanConfig, out_dir, *, options=None, make_figures=True):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .. import keys
-from ..fitting import fit_in_window
+from ..errors import InputError
+from ..fitting import LocalSlopes, WindowedFit, fit_in_window, select_window
 from .base import teacher_summary
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "analyse_curve",
     "analyse_data_scaling",
     "analyse_dims",
+    "analyse_learners",
+    "read_mechanism",
+    "resolution",
     "convergence_rule",
     "interpolation_rule",
     "points_per_param_rule",
@@ -141,6 +145,19 @@ _PHRASES = {
         "fails_above": "not interpolating beyond D = {hi:g}",
         "fails_below": None,
     },
+    # a reference learner (simplex, kernel) against its own theory's rate for this teacher
+    "reference": {
+        "none_pass": "no size has finite losses: no exponent",
+        "too_few": "fewer than 3 sizes with finite losses (window {lo:g}-{hi:g}): no fit",
+        "consistent": "follows its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f})",
+        "within": "within the tolerance of its theory's rate {pred:.2f} (alpha/prediction = "
+        "{ratio:.2f}) though the interval excludes it",
+        "above": "faster than its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f})",
+        "below": "slower than its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f}): "
+        "pre-asymptotic at these D",
+        "fails_above": None,
+        "fails_below": None,
+    },
     # the variance-limited regime: the prediction is D^-1 for L(D) - L(inf)
     "variance": {
         "none_pass": "no size has D >= the required multiple of P: no exponent",
@@ -155,6 +172,16 @@ _PHRASES = {
         "window_note": False,
     },
 }
+
+
+def _no_fit(sizes, reasons, rule_text, min_decades, why):
+    """A windowed fit with nothing in the window (what a curve with no usable loss gets)."""
+    empty = np.zeros(0)
+    window = select_window(
+        sizes, np.zeros(len(sizes), bool), reasons={**{float(s): why for s in sizes}, **reasons},
+        min_decades=min_decades, rule_text=rule_text,
+    )  # fmt: skip
+    return WindowedFit(window, None, LocalSlopes(empty, empty, empty, empty, None))
 
 
 def read_exponent(
@@ -196,7 +223,7 @@ def read_exponent(
         return text, False, False
     consistent = bool(ci is not None and ci[0] <= predicted <= ci[1])
     within = tolerance[0] <= ratio <= tolerance[1]
-    fmt = {"ratio": ratio, "alpha": alpha}
+    fmt = {"ratio": ratio, "alpha": alpha, "pred": predicted}
     if consistent:
         text = words["consistent"].format(**fmt)
     elif within:
@@ -361,6 +388,7 @@ def analyse_curve(
     key,
     size_key: str = "n_train",
     replicate_key: str = "seed",
+    loss_key: str = "test_loss",
     axis: str = "D",
     tolerance: tuple[float, float] = TOLERANCE,
     max_ci_width: float | None = None,
@@ -374,12 +402,12 @@ def analyse_curve(
 ) -> Verdict:
     """Rule per size -> window -> robust fit (intervals over replicates) -> reading, for one curve.
 
-    ``rows``: one dict per trial with ``size_key``, ``replicate_key`` and ``test_loss`` (plus what
-    ``rule`` reads). Replicates are what a repetition of the study would redraw (teacher, data,
+    ``rows``: one dict per trial with ``size_key``, ``replicate_key`` and ``loss_key`` (plus what
+    ``rule`` reads; the rule judges every size on the rows as they are, the fit uses ``loss_key``). Replicates are what a repetition of the study would redraw (teacher, data,
     initialisation), so the fit's interval is taken over them (``fitting.fit_power_law``).
     """
     sizes = np.array([r[size_key] for r in rows], float)
-    test = np.array([r["test_loss"] for r in rows], float)
+    test = np.array([r.get(loss_key, np.nan) for r in rows], float)
     groups = np.array([r[replicate_key] for r in rows])
     uniq = np.unique(sizes)
     passes, reasons, per_size = [], {}, []
@@ -389,10 +417,13 @@ def analyse_curve(
         if checked.why:
             reasons[float(s)] = "; ".join(checked.why)
         per_size.append(checked.info)
-    wf = fit_in_window(
-        sizes, test, passes, key=key, groups=groups, reasons=reasons, rule_text=rule.text,
-        min_decades=min_decades, with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci,
-    )  # fmt: skip
+    try:
+        wf = fit_in_window(
+            sizes, test, passes, key=key, groups=groups, reasons=reasons, rule_text=rule.text,
+            min_decades=min_decades, with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci,
+        )  # fmt: skip
+    except InputError as err:  # e.g. no finite loss at all: a verdict without an exponent
+        wf = _no_fit(uniq, reasons, rule.text, min_decades, f"no fit ({err})")
     window, fit = wf.window, wf.fit
     alpha = alpha_ci = ratio = None
     if fit is not None:
@@ -454,8 +485,146 @@ def analyse_dims(
     ]
 
 
+#: The loss each learner's exponent is fitted to (the network's keeps today's meaning: the loss on
+#: the full test set; ``test_loss_interior`` is its loss on the points where every learner is
+#: defined, the like-for-like comparison).
+LOSS_KEYS = {"network": "test_loss", "simplex": "simplex_test_loss", "kernel": "kernel_test_loss"}
+
+
+def reference_rule() -> SizeRule:
+    """A reference learner interpolates its training set exactly: every size with finite losses."""
+
+    def check(size, rows):
+        test = _column(rows, "test_loss")
+        return _judge(test, [], {"size": int(size), "test_loss_mean": _geo_mean(test)})
+
+    return SizeRule("every size with finite losses (the learner interpolates exactly)", check)
+
+
+def resolution(rows: list[dict], teacher: dict) -> dict:
+    """The resolution diagnostic, stated in advance and the same for every d: the median nearest-
+    neighbour spacing of the training points at the largest D against the teacher's length scale
+    (mean over replicates); resolution-limited needs the spacing below the length scale."""
+    sizes = [r["n_train"] for r in rows if "nn_spacing" in r]
+    length = teacher.get("length_scale")
+    if not sizes or length is None or not np.isfinite(length):
+        return {"resolved": None, "rule": "no spacing or length scale recorded"}
+    top = max(sizes)
+    spacing = float(np.median([r["nn_spacing"] for r in rows if r["n_train"] == top]))
+    return {
+        "size": int(top),
+        "nn_spacing": spacing,
+        "length_scale": float(length),
+        "ratio": spacing / float(length),
+        "resolved": bool(spacing < length),
+        "rule": "resolution-limited needs the median nearest-neighbour spacing at the largest D "
+        "below the teacher's length scale",
+    }
+
+
+def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> tuple[str, str]:
+    """Name the mechanism behind the network's exponent: ``(key, sentence)``.
+
+    The network's exponent on the interior test points (where every learner is defined) is set
+    beside the piecewise-linear interpolant's on the same data ("simplex"), else beside the
+    piecewise-linear prediction: within [0.85, 1.15] of it, or an interval containing it,
+    *follows the piecewise-linear rate*; above, *faster than the interpolant* (kernel-like);
+    below, *slower* (optimisation- or regime-limited). Not resolution-limited overrides all.
+    """
+    if res.get("resolved") is False:
+        return "not-resolution-limited", (
+            f"not resolution-limited at these D: the nearest-neighbour spacing at D = "
+            f"{res['size']} ({res['nn_spacing']:.2f}) is not below the teacher's length scale "
+            f"({res['length_scale']:.2f}); the exponent measures how fast coarse structure is learned"
+        )
+    alpha = network.extra.get("alpha_interior", network.alpha)
+    ci = network.extra.get("alpha_interior_ci", network.alpha_ci)
+    if alpha is None:
+        return "no-exponent", network.reading
+    simplex = refs.get("simplex")
+    if simplex is not None and simplex.alpha is not None:
+        ref, what = simplex.alpha, "the piecewise-linear interpolant of the same data"
+    else:
+        ref, what = predicted["piecewise_linear"], "the piecewise-linear prediction"
+    kernel = refs.get("kernel")
+    kernel_text = f"kernel prediction {predicted['kernel']:.2f}" + (
+        f", kernel learner {kernel.alpha:.2f}" if kernel is not None and kernel.alpha else ""
+    )
+    inside = ci is not None and ci[0] <= ref <= ci[1]
+    if inside or 0.85 <= alpha / ref <= 1.15:
+        return "piecewise-linear", (
+            f"follows the piecewise-linear rate: alpha = {alpha:.2f} against {ref:.2f} for {what}"
+        )
+    if alpha > ref:
+        return "kernel-like", (
+            f"faster than {what} (alpha = {alpha:.2f} against {ref:.2f}): kernel-like "
+            f"({kernel_text})"
+        )
+    fails = network.diagnostics.get("excluded", {})
+    where = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
+    return "slower", (
+        f"slower than {what} (alpha = {alpha:.2f} against {ref:.2f}): optimisation- or "
+        f"regime-limited{where}"
+    )
+
+
+def analyse_learners(
+    config, rows: list[dict], reps: dict, learners: dict, *, key_path=()
+) -> list[Verdict]:
+    """Data-scaling verdicts per (d, learner): the network by the interpolation rule, the reference
+    learners on the same training sets; the network's row names the mechanism. ``learners[d]``
+    lists the learners that ran at ``d``."""
+    from ..teachers import predicted_exponents
+
+    out = []
+    for d in config.dims:
+        rows_d = [r for r in rows if r["d"] == d]
+        teacher = teacher_summary(reps[d])
+        predicted = predicted_exponents(config.teacher, d)
+        res = resolution(rows_d, teacher)
+        common = dict(
+            predicted=config.predicted_alpha(d), min_decades=config.min_decades,
+            with_floor=config.with_floor, n_bootstrap=config.n_bootstrap, ci=config.ci,
+            teacher=teacher,
+        )  # fmt: skip
+        verdicts = {}
+        for i, name in enumerate(learners[d]):
+            key = keys.analysis_key(config.seed, *key_path, d, *((i,) if i else ()))
+            if name == "network":
+                rule = interpolation_rule(config.interpolation_ratio, config.min_params_per_point)
+                verdicts[name] = analyse_curve(d, rows_d, rule, key=key, **common)
+            else:
+                lrows = [{**r, "test_loss": r[LOSS_KEYS[name]]} for r in rows_d]
+                theory = predicted["piecewise_linear" if name == "simplex" else "kernel"]
+                verdicts[name] = analyse_curve(
+                    d, lrows, reference_rule(), key=key, axis="reference",
+                    **{**common, "predicted": theory},
+                )  # fmt: skip
+        for name, v in verdicts.items():
+            extra = {"learner": name, "predicted": predicted, "resolution": res}
+            if name == "network":
+                extra.update(_interior_alpha(d, rows_d, v, key, common))
+                v = replace(v, extra=extra)
+                mech, text = read_mechanism(v, verdicts, predicted, res)
+                if mech != "no-exponent":
+                    v = replace(v, reading=f"{text}. Against 4/d: {v.reading}")
+                extra["mechanism"] = mech
+            out.append(replace(v, extra=extra))
+    return out
+
+
+def _interior_alpha(d, rows, network: Verdict, key, common) -> dict:
+    """The network's exponent on the interior test points, over the network's own window."""
+    if network.fit_window is None or not all("test_loss_interior" in r for r in rows):
+        return {}
+    lo, hi = network.fit_window
+    inside = [r for r in rows if lo <= r["n_train"] <= hi]
+    v = analyse_curve(d, inside, reference_rule(), key=key, loss_key="test_loss_interior", **common)
+    return {"alpha_interior": v.alpha, "alpha_interior_ci": list(v.alpha_ci or []) or None}
+
+
 def analyse_data_scaling(config, rows: list[dict], reps: dict, *, key_path=()) -> list[Verdict]:
     """Data-scaling verdicts (``config`` a ``DataScalingConfig``) from per-trial rows (dicts with
-    d, n_train, seed, losses, n_params): the interpolation rule, then :func:`analyse_dims`."""
-    rule = interpolation_rule(config.interpolation_ratio, config.min_params_per_point)
-    return analyse_dims(config, rows, reps, rule, key_path=key_path)
+    d, n_train, seed, losses, n_params): one per (d, learner), :func:`analyse_learners`."""
+    learners = {d: config.learners_at(d) for d in config.dims}
+    return analyse_learners(config, rows, reps, learners, key_path=key_path)

@@ -3,10 +3,14 @@
 ``run_sweep(trial_fn, configs, out_dir, options=SweepOptions(...))`` runs each config once,
 writes ``out_dir/trials/<config_hash>/{arrays.npz, record.json}`` atomically as trials return,
 and rebuilds ``out_dir/{manifest.json, trials.csv, trials.jsonl}`` from those records.
+``to_dataframe(out_dir)`` and ``summary_to_dataframe(summary)`` read them into pandas (an optional
+extra: ``pip install 'manifold_scaling[dataframes]'``).
 """
 
 from .aggregate import load_records as load_records
 from .config_file import load_sweep_config as load_sweep_config
+from .frames import summary_to_dataframe as summary_to_dataframe
+from .frames import to_dataframe as to_dataframe
 from .options import SweepOptions as SweepOptions
 from .options import add_sweep_arguments as add_sweep_arguments
 from .options import sweep_options_from_args as sweep_options_from_args
@@ -33,6 +37,8 @@ __all__ = [
     "load_sweep_config",
     "run_sweep",
     "shard_leading_axis",
+    "summary_to_dataframe",
     "sweep_options_from_args",
+    "to_dataframe",
     "unpad",
 ]

@@ -1,4 +1,10 @@
-"""Sweep-level progress: a tqdm bar on a terminal, periodic log lines otherwise."""
+"""Sweep-level progress: a bar where someone is watching, periodic log lines otherwise.
+
+A terminal gets tqdm's text bar; a Jupyter kernel gets tqdm's widget bar (``tqdm.auto``; with
+ipywidgets missing, the text bar in the cell's output), so a sweep started from a notebook is never
+silent. Anything else (batch jobs, CI logs, output piped to a file) gets a log line at most every
+30 s instead of a bar redrawn with carriage returns.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,38 @@ logger = logging.getLogger(__name__)
 _LOG_EVERY_S = 30.0
 
 
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (notebook, JupyterLab, VS Code, nbclient).
+
+    The test is tqdm.auto's own: an IPython shell started by ``IPKernelApp``. A terminal IPython
+    is not a kernel (it has a TTY instead); nothing is imported to find out.
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # an IPython too old or too odd to ask: no bar, the log lines still come
+        return False
+
+
+def interactive() -> bool:
+    """Whether a progress bar has a viewer: a terminal on stderr, or a Jupyter kernel."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        tty = False
+    return tty or in_notebook()
+
+
 class SweepProgress:
     """Counts finished trials of a sweep; ``done`` starts at the trials skipped on resume.
 
-    On a TTY (or ``enabled=True``) it draws a tqdm bar (done/total, elapsed, ETA); otherwise
-    (batch jobs, CI) it logs a line at most every 30 s so cluster logs stay readable.
+    ``enabled=None`` (the default) draws a tqdm bar (done/total, elapsed, ETA) when
+    :func:`interactive` says someone is watching, and logs a line at most every 30 s otherwise,
+    so cluster and CI logs stay readable. ``enabled=True`` / ``False`` forces one or the other
+    (``--no-progress`` is ``False``).
     """
 
     def __init__(self, total: int, done: int, *, desc: str, enabled: bool | None = None):
@@ -24,9 +57,10 @@ class SweepProgress:
         self._start = time.monotonic()
         self._last_log = self._start
         if enabled is None:
-            enabled = sys.stderr.isatty()
+            enabled = interactive()
         self._bar = None
         if enabled:
+            # tqdm.auto: the widget bar in a Jupyter kernel, the text bar elsewhere.
             from tqdm.auto import tqdm
 
             self._bar = tqdm(

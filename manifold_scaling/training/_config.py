@@ -39,6 +39,9 @@ class TrainConfig:
     eval_every: int = 250
     precision: Literal["float32", "float64"] = "float32"
     lbfgs_steps: int = 0
+    # A fixed budget for every training-set size (a published recipe's "40 000 steps"); None:
+    # the budget grows with D as above.
+    steps: int | None = None
     weight_decay: float = 0.0
 
     def __post_init__(self):
@@ -59,11 +62,15 @@ class TrainConfig:
         check_int("train.eval_every", self.eval_every, minimum=1)
         check_choice("train.precision", self.precision, ("float32", "float64"))
         check_int("train.lbfgs_steps", self.lbfgs_steps, minimum=0)
+        if self.steps is not None:
+            check_int("train.steps", self.steps, minimum=1)
         check_float("train.weight_decay", self.weight_decay, minimum=0.0)
 
     def steps_for(self, n_train: int) -> int:
         """Adam steps for a training set of ``n_train`` points, rounded to ``eval_every``."""
         steps = int(np.clip(round(self.steps_per_point * n_train), self.min_steps, self.max_steps))
+        if self.steps is not None:
+            steps = self.steps
         return max(self.eval_every, int(np.ceil(steps / self.eval_every)) * self.eval_every)
 
     @property

@@ -1,0 +1,227 @@
+"""Using the package from Python: sweeps and summaries as DataFrames, progress that shows in a
+notebook and stays quiet in logs, and the snippets of ``docs/from_python.md`` as written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from manifold_scaling.sweep import SweepOptions, run_sweep, summary_to_dataframe, to_dataframe
+from manifold_scaling.sweep import progress as progress_module
+from manifold_scaling.sweep.progress import SweepProgress
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "notebooks" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sweep_toy import ToySweep, toy_configs, toy_trial  # noqa: E402
+
+pd = pytest.importorskip("pandas")
+
+
+# --- to_dataframe ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toy_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("toy")
+    configs = toy_configs(ToySweep(seeds=(0, 1), sizes=(4, 8)))
+    run_sweep(toy_trial, configs, out, options=SweepOptions(progress=False), study="toy")
+    return out, configs
+
+
+def test_to_dataframe_has_one_row_per_trial_with_flat_columns(toy_sweep):
+    out, configs = toy_sweep
+    df = to_dataframe(out)
+    assert len(df) == len(configs)
+    assert list(df["config.seed"]) == [c.seed for c in configs]  # the sweep's config order
+    assert list(df["config.size"]) == [c.size for c in configs]
+    for column in ("config_hash", "metrics.final", "metrics.converged", "study", "run.backend"):
+        assert column in df.columns, column
+    assert df.columns[-1] == "wall_time_s"
+    assert set(df["study"]) == {"toy"} and set(df["run.backend"]) == {"local"}
+    assert df["metrics.final"].dtype.kind == "f" and df["metrics.steps"].dtype.kind == "i"
+    # The same columns, in the same order, as the sweep's trials.csv (plus study and run.*).
+    csv = pd.read_csv(out / "trials.csv")
+    assert [c for c in df.columns if c != "study" and not c.startswith("run.")] == list(csv.columns)
+
+
+def test_to_dataframe_leaves_out_a_corrupt_record(toy_sweep, tmp_path, caplog):
+    import shutil
+
+    out, configs = toy_sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    record = next((copy / "trials").glob("*/record.json"))
+    record.write_text("{not json")
+    with caplog.at_level(logging.WARNING):
+        df = to_dataframe(copy)
+    assert len(df) == len(configs) - 1
+    assert "no complete record" in caplog.text
+
+
+def test_to_dataframe_reads_the_tables_a_results_folder_kept():
+    # notebooks/data keeps summary.json and trials.csv only (no per-trial records).
+    df = to_dataframe(DATA / "data-scaling-small")
+    assert len(df) > 0
+    assert {"config.manifold.intrinsic_dim", "config.n_train", "metrics.test_loss"} <= set(df)
+
+
+def test_to_dataframe_refuses_a_folder_without_a_sweep(tmp_path):
+    with pytest.raises(FileNotFoundError, match="holds no sweep"):
+        to_dataframe(tmp_path)
+
+
+# --- summary_to_dataframe -------------------------------------------------------------------------
+
+
+def test_summary_to_dataframe_one_row_per_result():
+    summary = json.loads((DATA / "reproduce" / "summary.json").read_text())
+    df = summary_to_dataframe(DATA / "reproduce")  # a folder; a path or a dict work the same
+    assert len(df) == len(summary["results"])
+    first = summary["results"][0]
+    row = df.iloc[0]
+    assert row["d"] == first["d"] and row["alpha"] == pytest.approx(first["alpha"])
+    assert (row["alpha_ci_lo"], row["alpha_ci_hi"]) == pytest.approx(tuple(first["alpha_ci"]))
+    assert (row["fit_window_lo"], row["fit_window_hi"]) == tuple(first["fit_window"])
+    assert row["predicted_alpha"] == pytest.approx(first["predicted_alpha"])
+    assert row["reading"] == first["reading"]
+    assert row["teacher.linear_r2"] == pytest.approx(first["teacher"]["linear_r2"])
+    # Written before replicate fits: the new fields are there, missing.
+    assert math.isnan(row["alpha_spread"]) and "variant" not in df.columns
+    assert list(df.columns[:4]) == ["study", "d", "alpha", "alpha_ci_lo"]
+    pd.testing.assert_frame_equal(df, summary_to_dataframe(summary))
+
+
+def test_summary_to_dataframe_variants_old_and_new_shapes():
+    old = json.loads((DATA / "ambient-invariance" / "summary.json").read_text())
+    df_old = summary_to_dataframe(old)
+    labels = [v["label"] for v in old["variants"]]
+    assert list(df_old["variant"]) == labels
+    assert list(df_old["settings.embedding"]) == [
+        v["settings"]["embedding"] for v in old["variants"]
+    ]
+    # A summary written now: results carry their variant, settings and the replicate fields.
+    new = {
+        "study": "ambient-invariance",
+        "results": [
+            dict(
+                v["result"],
+                variant=v["label"],
+                settings=v["settings"],
+                alpha_spread=0.1,
+                alpha_replicates=[1.2, 1.3, 1.4],
+                interval="replicate-t",
+            )
+            for v in old["variants"]
+        ],
+        "variants": old["variants"],
+    }
+    df_new = summary_to_dataframe(new)
+    assert list(df_new["variant"]) == labels
+    assert set(df_new["n_replicates"]) == {3} and set(df_new["interval"]) == {"replicate-t"}
+    assert list(df_new["alpha"]) == pytest.approx(list(df_old["alpha"]))
+
+
+def test_summary_to_dataframe_missing_values_and_no_results():
+    summary = {
+        "study": "x",
+        "results": [{"d": 3, "alpha": None, "alpha_ci": None, "fit_window": None, "reading": "no"}],
+    }
+    row = summary_to_dataframe(summary).iloc[0]
+    assert math.isnan(row["alpha"]) and math.isnan(row["alpha_ci_lo"])
+    assert math.isnan(row["fit_window_hi"]) and row["reading"] == "no"
+    empty = summary_to_dataframe(DATA / "compute-frontier")  # one joint fit, no per-d results
+    assert len(empty) == 0 and "alpha" in empty.columns
+
+
+def test_the_readers_name_the_extra_when_pandas_is_missing(monkeypatch, toy_sweep):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas -> ImportError
+    with pytest.raises(ImportError, match=re.escape("pip install 'manifold_scaling[dataframes]'")):
+        to_dataframe(toy_sweep[0])
+    with pytest.raises(ImportError, match=r"manifold_scaling\[dataframes\]"):
+        summary_to_dataframe({"results": []})
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+class _NotATerminal:
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def _fake_ipython(config: dict):
+    shell = types.SimpleNamespace(config=config)
+    return types.SimpleNamespace(get_ipython=lambda: shell)
+
+
+def test_progress_bar_in_a_jupyter_kernel_without_a_tty(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", _NotATerminal())
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython({"IPKernelApp": {}}))
+    assert progress_module.in_notebook()
+    with SweepProgress(3, 0, desc="t") as bar:
+        assert bar._bar is not None
+        bar.update()
+
+
+@pytest.mark.parametrize(
+    "ipython", [None, _fake_ipython({}), _fake_ipython({"TerminalIPythonApp": {}})]
+)
+def test_no_bar_but_log_lines_without_a_viewer(monkeypatch, caplog, ipython):
+    """CI logs, batch jobs, a terminal IPython with its output piped: periodic lines, no bar."""
+    monkeypatch.setattr(sys, "stderr", _NotATerminal())
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setattr(progress_module, "_LOG_EVERY_S", 0.0)
+    with caplog.at_level(logging.INFO, logger=progress_module.__name__):
+        with SweepProgress(4, 1, desc="study") as bar:
+            assert bar._bar is None
+            bar.update()
+    assert "study: 2/4 trials done" in caplog.text
+
+
+def test_progress_can_be_forced_either_way(monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython({"IPKernelApp": {}}))
+    with SweepProgress(2, 0, desc="t", enabled=False) as bar:
+        assert bar._bar is None  # --no-progress wins in a notebook too
+
+
+# --- docs/from_python.md --------------------------------------------------------------------------
+
+
+def _snippets() -> list[str]:
+    text = (ROOT / "docs" / "from_python.md").read_text()
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def test_the_doc_has_five_snippets():
+    assert len(_snippets()) == 5
+
+
+def test_the_doc_snippets_run_as_written(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__from_python__"}
+    for i, code in enumerate(_snippets(), start=1):
+        try:
+            exec(compile(code, f"docs/from_python.md, snippet {i}", "exec"), namespace)
+        except Exception as err:
+            pytest.fail(f"snippet {i} raised {type(err).__name__}: {err}\n\n{code}")
+    assert (tmp_path / "results" / "ds" / "summary.json").is_file()
+    assert (tmp_path / "results" / "ds_slopes.png").is_file()
+    assert len(namespace["trials"]) > 0 and len(namespace["verdicts"]) > 0
