@@ -16,10 +16,9 @@ from dataclasses import replace
 
 import jax
 
-from manifold_scaling.manifolds import ManifoldConfig
-from manifold_scaling.studies.data_scaling import DataScalingConfig, calibrated_teachers, study_key
+from manifold_scaling.studies.base import DataScalingConfig, replicates
 from manifold_scaling.studies.presets import REPRODUCE
-from manifold_scaling.studies.trial import TrialConfig, run_trial
+from manifold_scaling.studies.trials import TrialConfig, run_trial
 
 
 def variants(base):
@@ -33,15 +32,15 @@ def variants(base):
     }
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--d", type=int, default=2)
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--json")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     config: DataScalingConfig = replace(REPRODUCE, dims=(args.d,))
-    teacher = calibrated_teachers(config)[args.d][0]
-    manifold = ManifoldConfig(intrinsic_dim=args.d, ambient_dim=config.ambient_dim)
+    rep = replicates(config, args.d)[0]  # replicate 0: its own calibrated teacher and seeds
+    manifold = config.manifold(args.d)
     rows = []
     print(f"d = {args.d}, D = {args.size}, student {config.student}, {jax.devices()[0]}")
     print("| variant | steps | train loss | test loss | train/test | seconds |")
@@ -50,13 +49,11 @@ def main():
     for name, train in variants(config).items():
         trial = TrialConfig(
             manifold=manifold,
-            teacher=teacher,
             student=config.student,
             train=train,
             n_train=args.size,
             n_test=config.n_test,
-            data_seed=study_key(config.seed, args.d),
-            seed=0,
+            **rep.draws(),
         )
         t0 = time.perf_counter()
         m = run_trial(trial).metrics

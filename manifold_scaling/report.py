@@ -52,5 +52,6 @@ def local_slope_table(summary) -> str:
                 ls.get("sizes_lo", []), ls.get("sizes_hi", []), ls.get("slopes", [])
             )
         )
-        lines.append(f"d={v.d:g} (4/d={v.predicted_alpha:.2f}): {pairs}")
+        who = f" {v.extra['learner']}" if "learner" in v.extra else ""
+        lines.append(f"d={v.d:g}{who} (prediction {v.predicted_alpha:.2f}): {pairs}")
     return "\n".join(lines)

@@ -160,6 +160,12 @@ for d, fit in interp_fits.items():
 # manifold-scaling fit LOSSES.csv                                   # fit your own loss table
 # ```
 #
+# The same commands run as `python -m manifold_scaling ...` where the console script is not on
+# PATH (e.g. from this notebook: `!{sys.executable} -m manifold_scaling --version`), and every study
+# is a Python function too: `docs/from_python.md` shows how to run one from a notebook (with a
+# progress bar), fit your own curve, estimate an intrinsic dimension, load a sweep into pandas and
+# draw the package's figures into your own axes.
+#
 # Notebooks 02–04 read the saved outputs of these commands from `notebooks/data/`.
 
 # %%

@@ -198,6 +198,20 @@ def test_integer_seed_is_jax_key_bit_for_bit(seed):
         )
 
 
+def test_jax_keys_of_any_kind():
+    from manifold_scaling.intrinsic_dim._keys import as_key
+
+    x = _cube(1200, 3, 8, 17)
+    ref = estimate_id(x, key=5, block_size=500)
+    assert estimate_id(x, key=jax.random.key(5), block_size=500) == ref
+    assert estimate_id(x, key=jax.random.PRNGKey(5), block_size=500) == ref
+    rbg = jax.random.key(5, impl="rbg")  # not threefry: folded by JAX itself
+    assert as_key(rbg).jax_key is rbg and len(as_key(rbg).bits) == 4
+    assert estimate_id(x, key=rbg, block_size=500).dimension == pytest.approx(3, rel=0.05)
+    with pytest.raises(InputError, match="key"):
+        estimate_id(x, key="seed")
+
+
 def test_neighbour_engines_agree(monkeypatch):
     from manifold_scaling.intrinsic_dim import _neighbors
 
@@ -256,8 +270,10 @@ def test_loaded_and_built_calibration_give_the_same_estimate(monkeypatch):
         assert a.ci == pytest.approx(b.ci, rel=1e-12)
 
 
-def test_curves_interpolate_in_log_n_and_fallback_is_logged(caplog):
-    from manifold_scaling.intrinsic_dim import calibration_curve
+def test_curves_interpolate_in_log_n_and_fallback_is_logged(caplog, monkeypatch):
+    from manifold_scaling.intrinsic_dim import _calibrated, calibration_curve
+
+    monkeypatch.setattr(_calibrated, "_ANNOUNCED", set())  # the note comes once per process
 
     lo, mid, hi = (calibration_curve(n, 10, [3, 7], "cube") for n in (400, 447, 500))
     t = np.log(447 / 400) / np.log(500 / 400)

@@ -145,3 +145,10 @@ def test_resolution_rule():
     rows = [{"n_train": 1024, "nn_spacing": s} for s in (0.1, 0.12)]
     assert resolution(rows, {"length_scale": 0.3})["resolved"]
     assert not resolution(rows, {"length_scale": 0.05})["resolved"]
+
+
+def test_an_interval_holding_both_learners_cannot_tell_them_apart():
+    pred = {"piecewise_linear": 4 / 3, "kernel": 8 / 3}
+    refs = {"simplex": _verdict(1.13, (0.7, 1.5)), "kernel": _verdict(1.62, (0.8, 2.4))}
+    mech, text = read_mechanism(_verdict(1.6, (1.1, 2.1)), refs, pred, {"resolved": True})
+    assert mech == "undecided" and "1.62" in text

@@ -164,6 +164,17 @@ def _panels():
     return {"latent": pts, "hidden": pts[:, ::-1]}, pts[:, 0]
 
 
+def _smoothness_summary(bad=False):
+    rows = []
+    for nu in (0.5, 3.5):
+        for learner in ("network", "simplex", "kernel"):
+            r = {**_result(2), "nu": nu, "learner": learner}
+            if bad and learner == "network":
+                r["alpha"], r["alpha_ci"] = (float("nan"), None) if nu < 1 else (1.0, [1.2, 1.4])
+            rows.append(r)
+    return {"study": "smoothness-scan", "results": rows}
+
+
 SUMMARY = {"study": "data-scaling", "results": [_result(2), _result(4)]}
 ROWS = _rows([2, 4])
 
@@ -200,7 +211,14 @@ PLOTS = [
     ("joint_fit_plot", lambda ax: plots.joint_fit_plot(_joint_summary(), _joint_rows(), ax=ax), 2),
     ("estimate_vs_scale_plot", lambda ax: plots.estimate_vs_scale_plot(_id_curves(), ax=ax), 1),
     ("umap_views", lambda ax: plots.umap_views(*_panels(), ax=ax), 2),
+    ("smoothness_plot", lambda ax: plots.smoothness_plot(_smoothness_summary(), ax=ax), 1),
 ]
+
+
+def test_smoothness_figures_survive_missing_and_inverted_intervals(tmp_path, caplog):
+    written = plots.smoothness_figures(_smoothness_summary(bad=True), _rows([2]), tmp_path)
+    assert "smoothness" in written and (tmp_path / written["smoothness"]).stat().st_size > 1000
+    assert _warnings(caplog)
 
 
 def _warnings(caplog):

@@ -211,7 +211,7 @@ def read_exponent(
     """
     words = _PHRASES[axis]
     if alpha is None:
-        if not any(passes):
+        if not any(passes) or window.lo is None:
             return words["none_pass"], False, False
         return words["too_few"].format(lo=window.lo, hi=window.hi), False, False
     ratio = alpha / predicted
@@ -424,6 +424,7 @@ def analyse_curve(
         )  # fmt: skip
     except InputError as err:  # e.g. no finite loss at all: a verdict without an exponent
         wf = _no_fit(uniq, reasons, rule.text, min_decades, f"no fit ({err})")
+        passes = [False] * len(uniq)
     window, fit = wf.window, wf.fit
     alpha = alpha_ci = ratio = None
     if fit is not None:
@@ -528,8 +529,10 @@ def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> 
     The network's exponent on the interior test points (where every learner is defined) is set
     beside the piecewise-linear interpolant's on the same data ("simplex"), else beside the
     piecewise-linear prediction: within [0.85, 1.15] of it, or an interval containing it,
-    *follows the piecewise-linear rate*; above, *faster than the interpolant* (kernel-like);
-    below, *slower* (optimisation- or regime-limited). Not resolution-limited overrides all.
+    *follows the piecewise-linear rate* -- unless the interval also contains the kernel learner's
+    exponent (else the kernel prediction) and alpha is not within 15 % of the interpolant's:
+    *cannot tell them apart*; above, *faster than the interpolant* (kernel-like); below,
+    *slower* (optimisation- or regime-limited). Not resolution-limited overrides all.
     """
     if res.get("resolved") is False:
         return "not-resolution-limited", (
@@ -537,35 +540,40 @@ def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> 
             f"{res['size']} ({res['nn_spacing']:.2f}) is not below the teacher's length scale "
             f"({res['length_scale']:.2f}); the exponent measures how fast coarse structure is learned"
         )
-    alpha = network.extra.get("alpha_interior", network.alpha)
-    ci = network.extra.get("alpha_interior_ci", network.alpha_ci)
+    interior = network.extra.get("alpha_interior") is not None
+    alpha = network.extra["alpha_interior"] if interior else network.alpha
+    ci = network.extra.get("alpha_interior_ci") if interior else network.alpha_ci
+    where = " on the interior test points" if interior else ""
     if alpha is None:
         return "no-exponent", network.reading
-    simplex = refs.get("simplex")
+    simplex, kernel = refs.get("simplex"), refs.get("kernel")
     if simplex is not None and simplex.alpha is not None:
         ref, what = simplex.alpha, "the piecewise-linear interpolant of the same data"
     else:
         ref, what = predicted["piecewise_linear"], "the piecewise-linear prediction"
-    kernel = refs.get("kernel")
-    kernel_text = f"kernel prediction {predicted['kernel']:.2f}" + (
-        f", kernel learner {kernel.alpha:.2f}" if kernel is not None and kernel.alpha else ""
-    )
-    inside = ci is not None and ci[0] <= ref <= ci[1]
-    if inside or 0.85 <= alpha / ref <= 1.15:
-        return "piecewise-linear", (
-            f"follows the piecewise-linear rate: alpha = {alpha:.2f} against {ref:.2f} for {what}"
+    if kernel is not None and kernel.alpha is not None:
+        k_ref, k_what = kernel.alpha, "the kernel learner's"
+    else:
+        k_ref, k_what = predicted["kernel"], "the kernel prediction"
+    in_pl = ci is not None and ci[0] <= ref <= ci[1]
+    in_k = ci is not None and ci[0] <= k_ref <= ci[1] and abs(k_ref - ref) > 1e-12
+    near_pl = 0.85 <= alpha / ref <= 1.15
+    head = f"alpha{where} = {alpha:.2f} against {ref:.2f} for {what}"
+    if (in_pl or near_pl) and in_k and not near_pl:
+        return "undecided", (
+            f"cannot tell the mechanisms apart: {head}, but its interval also contains "
+            f"{k_what} {k_ref:.2f} (more replicates or sizes)"
         )
+    if in_pl or near_pl:
+        return "piecewise-linear", f"follows the piecewise-linear rate: {head}"
     if alpha > ref:
         return "kernel-like", (
-            f"faster than {what} (alpha = {alpha:.2f} against {ref:.2f}): kernel-like "
-            f"({kernel_text})"
+            f"faster than {what} ({head}): kernel-like ({k_what} {k_ref:.2f}; kernel prediction "
+            f"{predicted['kernel']:.2f})"
         )
     fails = network.diagnostics.get("excluded", {})
-    where = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
-    return "slower", (
-        f"slower than {what} (alpha = {alpha:.2f} against {ref:.2f}): optimisation- or "
-        f"regime-limited{where}"
-    )
+    failing = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
+    return "slower", f"slower than {what} ({head}): optimisation- or regime-limited{failing}"
 
 
 def analyse_learners(
@@ -615,7 +623,7 @@ def analyse_learners(
 
 def _interior_alpha(d, rows, network: Verdict, key, common) -> dict:
     """The network's exponent on the interior test points, over the network's own window."""
-    if network.fit_window is None or not all("test_loss_interior" in r for r in rows):
+    if network.alpha is None or not all("test_loss_interior" in r for r in rows):
         return {}
     lo, hi = network.fit_window
     inside = [r for r in rows if lo <= r["n_train"] <= hi]
