@@ -3,10 +3,10 @@
 Draws, for every grid size n in ``SIZES`` (50 ... 5000), reference family (sphere, cube,
 Gaussian) and d = 1..128, the reference samples that ``calibrated_id`` would otherwise draw on
 first use, and stores their pooled raw Levina--Bickel (2005) statistic and inhomogeneity in
-``manifold_scaling/data/id_calibration.npz`` (see ``manifold_scaling/intrinsic_dim/
-_calibration_table.py`` for the format). Deterministic: every sample comes from the fixed
+``manifold_scaling/data/id_calibration.npz`` (format: the docstring of
+``manifold_scaling.intrinsic_dim._calibration_table``). Deterministic: every sample comes from the fixed
 calibration key ``jax.random.key(0)`` folded with (family, d, repeat), as at run time. Takes about
-half an hour of one CPU core.
+half an hour of one CPU core; ``--check N`` rebuilds size N (N = 5000: ~3 min).
 
     python benchmarks/build_id_calibration.py [--dims 128] [--sizes 50,60,...] [--out FILE]
     python benchmarks/build_id_calibration.py --check 50   # rebuild one size, compare to the file

@@ -258,13 +258,18 @@ def _calibrated(data_seed, teacher, manifold, target_r2) -> CalibratedTeacher:
 
 
 def teacher_summary(reps: list[Replicate]) -> dict:
-    """The teachers of one d: the rule, each replicate's own teacher, and their mean R^2."""
+    """The teachers of one d: the rule, each replicate's own teacher, their mean R^2 and mean
+    length scale (``teachers.teacher_length_scale``; the resolution diagnostic's yardstick)."""
     r2 = np.array([rep.teacher.linear_r2 for rep in reps], float)
     gains = np.array([rep.teacher.config.gain for rep in reps], float)
+    scales = np.array([np.nan if rep.teacher.length_scale is None else rep.teacher.length_scale
+                       for rep in reps], float)  # fmt: skip
+    finite = r2[np.isfinite(r2)]
     return {
         "rule": reps[0].teacher.rule,
-        "linear_r2": float(r2.mean()),
-        "linear_r2_range": [float(r2.min()), float(r2.max())],
+        "linear_r2": float(finite.mean()) if finite.size else None,
+        "linear_r2_range": [float(finite.min()), float(finite.max())] if finite.size else None,
         "gain": float(gains.mean()),
+        "length_scale": float(np.nanmean(scales)) if np.isfinite(scales).any() else None,
         "replicates": [rep.to_dict() for rep in reps],
     }

@@ -24,21 +24,33 @@ from .trials import TrialConfig, params_from_arrays, trial_setup
 
 
 def load_trial(run_dir, *, d=None, size=None, seed=None):
-    """The trial record in ``run_dir`` matching (d, size, seed); the first one if not given."""
+    """The trial record in ``run_dir`` matching (d, size, seed); the last one if not given.
+
+    ``seed`` is a trial's seed as stored in its record (``trials.csv``), or a replicate index
+    (0, 1, ...: the replicates in the order the sweep lists them), since replicate seeds are
+    derived (``keys.replicate_seed``) and not typed by hand.
+    """
     from ..sweep import load_records
 
     run_dir = Path(run_dir)
     if not (run_dir / "trials").is_dir():
         raise InputError("RUN_DIR", f"{run_dir} holds no sweep records (no trials/ directory)")
     records = load_records(run_dir)
-    matches = [
-        r
-        for r in records
-        if (d is None or r.config["manifold"]["intrinsic_dim"] == d)
-        and (size is None or r.config["n_train"] == size)
-        and (seed is None or r.config["seed"] == seed)
-        and "student_w0" in r.arrays
-    ]
+
+    def pick(seed_of):
+        return [
+            r
+            for r in records
+            if (d is None or r.config["manifold"]["intrinsic_dim"] == d)
+            and (size is None or r.config["n_train"] == size)
+            and (seed is None or seed_of(r) == seed)
+            and "student_w0" in r.arrays
+        ]
+
+    matches = pick(lambda r: r.config["seed"])
+    if not matches and seed is not None:
+        order = list(dict.fromkeys(r.config["seed"] for r in records))
+        matches = pick(lambda r: order.index(r.config["seed"]))
     if not matches:
         have = sorted(
             {
