@@ -31,8 +31,11 @@ def tiny_run(tmp_path_factory):
 def test_summary_has_the_public_fields(tiny_run):
     summary = json.loads((tiny_run / "summary.json").read_text())
     assert summary["config"]["dims"] == [2, 3]
-    assert len(summary["results"]) == 2
-    for res in summary["results"]:
+    # One row per (d, learner); the network's rows keep their meaning.
+    assert [(r["d"], r["learner"]) for r in summary["results"]] == [
+        (d, learner) for d in (2, 3) for learner in ("network", "simplex", "kernel")
+    ]
+    for res in [r for r in summary["results"] if r["learner"] == "network"]:
         for field in (
             "d",
             "alpha",

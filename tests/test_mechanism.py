@@ -152,3 +152,20 @@ def test_an_interval_holding_both_learners_cannot_tell_them_apart():
     refs = {"simplex": _verdict(1.13, (0.7, 1.5)), "kernel": _verdict(1.62, (0.8, 2.4))}
     mech, text = read_mechanism(_verdict(1.6, (1.1, 2.1)), refs, pred, {"resolved": True})
     assert mech == "undecided" and "1.62" in text
+
+
+def test_paired_differences_decide_when_learners_share_the_data():
+    from manifold_scaling.studies.verdict import paired_difference
+
+    net = {"a": 1.49, "b": 2.10, "c": 1.17, "d": 1.68}
+    simplex = {"a": 0.98, "b": 1.29, "c": 0.74, "d": 1.50}
+    kernel = {"a": 1.18, "b": 2.28, "c": 0.88, "d": 2.13}
+    pl, k = paired_difference(net, simplex), paired_difference(net, kernel)
+    assert pl["n"] == 4 and pl["mean"] == pytest.approx(0.4825) and pl["ci"][0] > 0
+    assert k["ci"][0] < 0 < k["ci"][1]
+    pred, res = {"piecewise_linear": 4 / 3, "kernel": 8 / 3}, {"resolved": True}
+    network = _verdict(1.6, (1.1, 2.1), paired={"simplex": pl, "kernel": k})
+    assert read_mechanism(network, {}, pred, res)[0] == "kernel-like"
+    same = _verdict(1.0, (0.8, 1.2), paired={"simplex": paired_difference(simplex, simplex)})
+    assert paired_difference({"a": 1.0}, {"a": 1.0}) is None  # one replicate: no interval
+    assert same.extra["paired"]["simplex"]["mean"] == 0

@@ -12,7 +12,16 @@ def register(subparsers) -> None:
         description="Pick a trial of a data-scaling run (by d, size, seed), push fresh points "
         "through its manifold, teacher and trained student, and estimate each layer's ID.",
     )
-    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a data-scaling --out directory")
+    p.add_argument(
+        "run_dir", type=Path, nargs="?", metavar="RUN_DIR", help="a data-scaling --out directory"
+    )
+    p.add_argument(
+        "--activations",
+        type=Path,
+        metavar="ACTS.npz",
+        help="instead of RUN_DIR: any network's saved activations, one (n_points, width) array "
+        "per layer (--d: the reference dimension of the ID / d column)",
+    )
     p.add_argument("--d", type=int, help="intrinsic dimension of the trial")
     p.add_argument("--size", type=int, help="training-set size D of the trial")
     p.add_argument("--seed", type=int, help="seed of the trial")
@@ -33,6 +42,10 @@ def run(args) -> int:
         save_layer_dimensions,
     )
 
+    if args.activations is not None:
+        return _run_activations(args)
+    if args.run_dir is None:
+        raise InputError("RUN_DIR", "give a data-scaling --out directory or --activations ACTS.npz")
     if args.points < 100:
         raise InputError("--points", f"must be an integer >= 100 (got {args.points})")
     record = load_trial(args.run_dir, d=args.d, size=args.size, seed=args.seed)
@@ -55,5 +68,26 @@ def run(args) -> int:
             panels, colour = trial_views(record)
             written.append(write_umap_views(panels, colour, f"{args.out}_umap.png"))
         # A figure that failed was logged by the writer and comes back as None.
+        print("Wrote " + ", ".join(str(w) for w in written if w))
+    return 0
+
+
+def _run_activations(args) -> int:
+    """``--activations ACTS.npz``: the per-layer table of any network's saved activations."""
+    from ..errors import InputError
+    from ..studies.own_data import activations_table, layer_dimensions_of_arrays
+
+    if args.run_dir is not None:
+        raise InputError("--activations", "give RUN_DIR or --activations, not both")
+    result = layer_dimensions_of_arrays(args.activations, estimator=args.estimator, d=args.d)
+    print(activations_table(result))
+    if args.out:
+        from ..studies.representations import layer_figure, save_layer_dimensions
+
+        written = [args.out.with_suffix(".json")]
+        save_layer_dimensions(result, written[0])
+        if args.d:  # the figure draws d as its reference line
+            view = {**result, "n_train": result["n_points"], "seed": "-"}
+            written.append(layer_figure(view, args.out.with_suffix(".png")))
         print("Wrote " + ", ".join(str(w) for w in written if w))
     return 0

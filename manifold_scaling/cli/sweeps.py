@@ -39,6 +39,7 @@ from ..studies.variants import (
 )
 from ..sweep import add_sweep_arguments, load_sweep_config, sweep_options_from_args
 from ..teachers import TeacherConfig
+from . import _own_data
 from ._flags import add_flags, apply_flags, config_flags, translate
 
 TEACHERS = ("tanh", "gelu", "softplus", "sin", "relu", "matern")
@@ -240,6 +241,7 @@ SWEEPS = {
                         "Matérn random field (--nu, --length-scale)",
                     },
                 ),
+                *_own_data.EXTRA,  # --data X --targets y: the same test on the user's arrays
             ),
         ),
         Sweep(
@@ -375,6 +377,8 @@ def _config(sweep: Sweep, flags, args):
     ``--config FILE`` and then by the flags given (which a summary records as overrides)."""
     if sweep.start is not None:
         return sweep.start(args)
+    if _own_data.wanted(args):
+        return _own_data.config(flags, args)
     config = sweep.default
     if getattr(args, "preset", None):
         if args.preset not in PRESETS:
@@ -420,6 +424,8 @@ def _refuse_ignored_gain(config) -> None:
 
 def _run(sweep: Sweep, flags, args) -> int:
     config = _config(sweep, flags, args)
+    if isinstance(config, _own_data.OwnDataConfig):
+        return _own_data.run(config, args, sweep_options_from_args(args))
     extra = sweep.run_extra(args, config) if sweep.run_extra else {}
     summary = sweep.run(
         config,

@@ -6,11 +6,15 @@ is what resolution-limited scaling predicts for real data, whose d_hat is itself
 study measures d_hat with an interval, trains ReLU student classifiers (cross-entropy on the labels)
 on growing subsets through the sweep runner, fits alpha_D over the sizes where every replicate fits
 its training set, and checks alpha_D against 4/d_hat at both ends of the ID interval.
+
+It is a thin preset of the own-data study (``studies.own_data``): the same trials, split and
+analysis as ``data-scaling --data``, on digits' arrays (named ``sklearn:digits``, so no file is
+written and the trial hashes do not depend on a path).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,9 +23,10 @@ from ..configs import param
 from ..errors import check_float, check_int
 from ..students import StudentConfig
 from ..training import TrainConfig
+from .own_data import ArrayTrial, OwnDataConfig, analyse_arrays, load_arrays, run_array_trial
+from .own_data import trial_configs as own_trials
 from .protocol import Analysis, Study
 from .trials import DIGITS_TEST, DigitsTrial, load_digits_data, run_digits_trial
-from .verdict import analyse_curve, interpolation_rule
 
 __all__ = ["DigitsConfig", "DigitsTrial", "digits_id", "run_digits", "run_digits_trial"]
 
@@ -59,50 +64,43 @@ def digits_id(key=None) -> dict:
     }
 
 
-def trial_configs(config: DigitsConfig) -> list[DigitsTrial]:
-    student = StudentConfig(depth=2, width=config.width)
-    train = TrainConfig(steps_per_point=config.steps_per_point, min_steps=1500, max_steps=12000)
-    return [
-        DigitsTrial(
-            n_train=s, seed=keys.replicate_seed(config.seed, k), student=student, train=train
-        )
-        for s in sorted(set(config.sizes))
-        for k in range(config.seeds)
-    ]
+def own_data_config(config: DigitsConfig) -> OwnDataConfig:
+    """The own-data study this preset runs: digits' arrays, its split, student and budget."""
+    return OwnDataConfig(
+        data="sklearn:digits",
+        task="classification",
+        sizes=config.sizes,
+        seeds=config.seeds,
+        seed=config.seed,
+        n_test=DIGITS_TEST,
+        student=StudentConfig(depth=2, width=config.width),
+        train=TrainConfig(steps_per_point=config.steps_per_point, min_steps=1500, max_steps=12000),
+        interpolation_ratio=config.interpolation_ratio,
+        learners=("network",),
+        n_bootstrap=config.n_bootstrap,
+    )
+
+
+def trial_configs(config: DigitsConfig) -> list[ArrayTrial]:
+    """The preset's trials: own-data trials on digits (a thin preset of ``own_data``)."""
+    own = own_data_config(config)
+    x, y = load_arrays(own.data)
+    return own_trials(own, x, y)
 
 
 def run_digits(config: DigitsConfig, out_dir, *, options=None, make_figures=True) -> dict:
-    """ID of digits, then alpha_D of a ReLU classifier on it, and the check alpha_D >= 4/d_hat."""
+    """ID of digits, then alpha_D of a ReLU classifier on it, and the check alpha_D >= 4/d_hat.
+
+    A preset of the own-data study (``studies.own_data``) on scikit-learn's digits arrays.
+    """
     ids = digits_id()
     d_hat = ids["calibrated"]["dimension"]
-    d_lo, d_hi = ids["calibrated"]["ci"]
+    d_ci = tuple(ids["calibrated"]["ci"])
     trials = trial_configs(config)
 
     def analyse_records(trials, records):
-        rows = [
-            {"d": d_hat, "n_train": t.n_train, "seed": t.seed, **r.metrics}
-            for t, r in zip(trials, records)
-        ]
-        sizes = np.unique([r["n_train"] for r in rows])
-        accuracy = {
-            str(int(s)): float(np.mean([r["test_accuracy"] for r in rows if r["n_train"] == s]))
-            for s in sizes
-        }
-        verdict = analyse_curve(
-            d_hat, rows, interpolation_rule(config.interpolation_ratio, 0.0),
-            predicted=4.0 / d_hat, key=keys.analysis_key(config.seed), axis="real",
-            n_bootstrap=config.n_bootstrap,
-        )  # fmt: skip
-        ci = verdict.alpha_ci
-        extra = {
-            "d_hat": d_hat,
-            "d_hat_ci": [d_lo, d_hi],
-            "predicted_alpha_range": [4.0 / d_hi, 4.0 / d_lo],
-            "satisfies_bound": bool(ci is not None and ci[1] >= 4.0 / d_hi),
-            "accuracy_by_size": accuracy,
-        }
-        verdict = replace(verdict, extra=extra)
-        return Analysis([verdict], rows, {"intrinsic_dimension": ids, "result": verdict.to_dict()})
+        results, rows, fields = analyse_arrays(config, d_hat, d_ci, trials, records)
+        return Analysis(results, rows, {"intrinsic_dimension": ids, **fields})
 
     run = dict(options=options, make_figures=make_figures)
     return DIGITS.run(config, trials, out_dir, analyse_records, **run)
@@ -114,4 +112,4 @@ def _figures(summary, analysis, out_dir):
     return data_scaling_figures(summary, analysis.rows, out_dir)
 
 
-DIGITS = Study("digits", run_digits_trial, _figures)
+DIGITS = Study("digits", run_array_trial, _figures)

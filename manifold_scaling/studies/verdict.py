@@ -29,6 +29,7 @@ __all__ = [
     "analyse_data_scaling",
     "analyse_dims",
     "analyse_learners",
+    "paired_difference",
     "read_mechanism",
     "resolution",
     "convergence_rule",
@@ -523,16 +524,36 @@ def resolution(rows: list[dict], teacher: dict) -> dict:
     }
 
 
+def paired_difference(a: dict, b: dict, ci: float = 0.9) -> dict | None:
+    """Mean per-replicate difference of two learners' exponents on the same data, with its
+    Student-t interval: the like-for-like comparison (same teacher, same training sets, same
+    test points), which removes the teacher-to-teacher variation both share."""
+    from scipy.stats import t
+
+    common = [k for k in a if k in b and np.isfinite(a[k]) and np.isfinite(b[k])]
+    if len(common) < 2:
+        return None
+    diffs = np.array([a[k] - b[k] for k in common])
+    half = float(t.ppf((1 + ci) / 2, diffs.size - 1) * diffs.std(ddof=1) / np.sqrt(diffs.size))
+    mean = float(diffs.mean())
+    return {"mean": mean, "ci": [mean - half, mean + half], "n": int(diffs.size)}
+
+
+def _pair_text(p: dict) -> str:
+    return f"{p['mean']:+.2f} [{p['ci'][0]:+.2f}, {p['ci'][1]:+.2f}] over {p['n']} teachers"
+
+
 def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> tuple[str, str]:
     """Name the mechanism behind the network's exponent: ``(key, sentence)``.
 
-    The network's exponent on the interior test points (where every learner is defined) is set
-    beside the piecewise-linear interpolant's on the same data ("simplex"), else beside the
-    piecewise-linear prediction: within [0.85, 1.15] of it, or an interval containing it,
-    *follows the piecewise-linear rate* -- unless the interval also contains the kernel learner's
-    exponent (else the kernel prediction) and alpha is not within 15 % of the interpolant's:
-    *cannot tell them apart*; above, *faster than the interpolant* (kernel-like); below,
-    *slower* (optimisation- or regime-limited). Not resolution-limited overrides all.
+    With the reference learners on the same data, the decision rests on the paired differences
+    network - learner of per-replicate exponents over the network's window, on the interior test
+    points (``extra["paired"]``): a difference interval containing 0 for the simplex interpolant
+    *follows the piecewise-linear rate* (unless it contains 0 for the kernel learner too: *cannot
+    tell them apart*); above 0, *faster than the interpolant* -- *kernel-like* when the kernel
+    learner's difference contains 0; below 0, *slower* (optimisation- or regime-limited).
+    Without the learners (d > 5), the network's interval is read against the predictions.
+    Not resolution-limited overrides all.
     """
     if res.get("resolved") is False:
         return "not-resolution-limited", (
@@ -540,17 +561,37 @@ def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> 
             f"{res['size']} ({res['nn_spacing']:.2f}) is not below the teacher's length scale "
             f"({res['length_scale']:.2f}); the exponent measures how fast coarse structure is learned"
         )
-    interior = network.extra.get("alpha_interior") is not None
-    alpha = network.extra["alpha_interior"] if interior else network.alpha
-    ci = network.extra.get("alpha_interior_ci") if interior else network.alpha_ci
-    where = " on the interior test points" if interior else ""
-    if alpha is None:
+    if network.alpha is None:
         return "no-exponent", network.reading
-    simplex, kernel = refs.get("simplex"), refs.get("kernel")
-    if simplex is not None and simplex.alpha is not None:
-        ref, what = simplex.alpha, "the piecewise-linear interpolant of the same data"
-    else:
-        ref, what = predicted["piecewise_linear"], "the piecewise-linear prediction"
+    paired = network.extra.get("paired") or {}
+    pl, kernel = paired.get("simplex"), paired.get("kernel")
+    if pl is not None:
+        has_zero = lambda p: p is not None and p["ci"][0] <= 0 <= p["ci"][1]  # noqa: E731
+        head = f"network - simplex interpolant of the same data: {_pair_text(pl)}"
+        k_text = f"; network - kernel learner: {_pair_text(kernel)}" if kernel else ""
+        if has_zero(pl):
+            if has_zero(kernel):
+                return "undecided", f"cannot tell the mechanisms apart ({head}{k_text})"
+            return "piecewise-linear", f"follows the piecewise-linear rate ({head}{k_text})"
+        if pl["mean"] > 0:
+            key = "kernel-like" if has_zero(kernel) else "faster"
+            what = "kernel-like" if has_zero(kernel) else "and unlike the kernel learner"
+            return key, f"faster than the piecewise-linear interpolant, {what} ({head}{k_text})"
+        fails = network.diagnostics.get("excluded", {})
+        failing = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
+        return "slower", (
+            f"slower than the piecewise-linear interpolant: optimisation- or regime-limited "
+            f"({head}{k_text}){failing}"
+        )
+    return _read_against_predictions(network, refs, predicted)
+
+
+def _read_against_predictions(network: Verdict, refs: dict, predicted: dict) -> tuple[str, str]:
+    """The reading without a paired interpolant: the network's interval against the
+    piecewise-linear prediction (and the kernel learner's exponent, or the kernel prediction)."""
+    alpha, ci = network.alpha, network.alpha_ci
+    ref, what = predicted["piecewise_linear"], "the piecewise-linear prediction"
+    kernel = refs.get("kernel")
     if kernel is not None and kernel.alpha is not None:
         k_ref, k_what = kernel.alpha, "the kernel learner's"
     else:
@@ -558,7 +599,7 @@ def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> 
     in_pl = ci is not None and ci[0] <= ref <= ci[1]
     in_k = ci is not None and ci[0] <= k_ref <= ci[1] and abs(k_ref - ref) > 1e-12
     near_pl = 0.85 <= alpha / ref <= 1.15
-    head = f"alpha{where} = {alpha:.2f} against {ref:.2f} for {what}"
+    head = f"alpha = {alpha:.2f} against {ref:.2f} for {what}"
     if (in_pl or near_pl) and in_k and not near_pl:
         return "undecided", (
             f"cannot tell the mechanisms apart: {head}, but its interval also contains "
@@ -567,10 +608,7 @@ def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> 
     if in_pl or near_pl:
         return "piecewise-linear", f"follows the piecewise-linear rate: {head}"
     if alpha > ref:
-        return "kernel-like", (
-            f"faster than {what} ({head}): kernel-like ({k_what} {k_ref:.2f}; kernel prediction "
-            f"{predicted['kernel']:.2f})"
-        )
+        return "kernel-like", f"faster than {what} ({head}): kernel-like ({k_what} {k_ref:.2f})"
     fails = network.diagnostics.get("excluded", {})
     failing = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
     return "slower", f"slower than {what} ({head}): optimisation- or regime-limited{failing}"
@@ -611,7 +649,7 @@ def analyse_learners(
         for name, v in verdicts.items():
             extra = {"learner": name, "predicted": predicted, "resolution": res}
             if name == "network":
-                extra.update(_interior_alpha(d, rows_d, v, key, common))
+                extra.update(_interior_alpha(d, rows_d, v, learners[d], key, common))
                 v = replace(v, extra=extra)
                 mech, text = read_mechanism(v, verdicts, predicted, res)
                 if mech != "no-exponent":
@@ -621,14 +659,31 @@ def analyse_learners(
     return out
 
 
-def _interior_alpha(d, rows, network: Verdict, key, common) -> dict:
-    """The network's exponent on the interior test points, over the network's own window."""
+def _interior_alpha(d, rows, network: Verdict, learners, key, common) -> dict:
+    """The network's exponent on the interior test points over its own window, and the paired
+    differences with every reference learner's exponent over that same window."""
     if network.alpha is None or not all("test_loss_interior" in r for r in rows):
         return {}
     lo, hi = network.fit_window
     inside = [r for r in rows if lo <= r["n_train"] <= hi]
-    v = analyse_curve(d, inside, reference_rule(), key=key, loss_key="test_loss_interior", **common)
-    return {"alpha_interior": v.alpha, "alpha_interior_ci": list(v.alpha_ci or []) or None}
+
+    def per_replicate(loss_key):
+        v = analyse_curve(d, inside, reference_rule(), key=key, loss_key=loss_key, **common)
+        fit = v.fit or {}
+        labels, alphas = fit.get("replicate_labels") or [], fit.get("alpha_replicates") or []
+        return v, dict(zip(map(str, labels), alphas))
+
+    net, net_reps = per_replicate("test_loss_interior")
+    paired = {}
+    for name in learners:
+        if name != "network":
+            _, reps = per_replicate(LOSS_KEYS[name])
+            paired[name] = paired_difference(net_reps, reps, common["ci"])
+    return {
+        "alpha_interior": net.alpha,
+        "alpha_interior_ci": list(net.alpha_ci or []) or None,
+        "paired": paired,
+    }
 
 
 def analyse_data_scaling(config, rows: list[dict], reps: dict, *, key_path=()) -> list[Verdict]:

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import logging
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ from typing import Any
 import numpy as np
 
 from ..configs import atomic_write_bytes, config_hash, config_to_dict, save_json
-
-logger = logging.getLogger(__name__)
 
 RECORD_FORMAT = 1
 RECORD_FILE = "record.json"
