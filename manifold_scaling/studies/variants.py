@@ -288,16 +288,19 @@ def run_variants(
                     "settings": {**v.settings, "d": verdict.d},
                 }
                 results.append(replace(verdict, extra=extra))
+        # The grouped view, the agreement and the readings are about the network (the reference
+        # learners' rows stay in ``results``).
+        network = [r for r in results if r.extra.get("learner", "network") == "network"]
         grouped = [
             {"label": r.extra["variant"], "settings": r.extra["settings"], "result": r.to_dict()}
-            for r in results
+            for r in network
         ]
         fields = {"variants": grouped}
         if study == "ambient-invariance":
-            agreement = intervals_agree(results)
-            fields.update(agreement=agreement, reading=_invariance_reading(agreement, results))
+            agreement = intervals_agree(network)
+            fields.update(agreement=agreement, reading=_invariance_reading(agreement, network))
         elif study == "loss-powers":
-            fields["reading"] = _loss_powers_reading(results)
+            fields["reading"] = _loss_powers_reading(network)
         elif study == "smoothness-scan":
             fields["verdicts"] = smoothness_verdicts(results)
             fields["reading"] = "; ".join(v["reading"] for v in fields["verdicts"])
@@ -419,6 +422,7 @@ def run_teacher_scan(config: TeacherScanConfig, out_dir, *, options=None, make_f
             "reading": r["reading"],
         }
         for r in summary["results"]
+        if r.get("learner", "network") == "network"
     ]
     table = {"study": "teacher-scan", "rows": rows}
     save_json(Path(out_dir) / "teacher_scan.json", table)
