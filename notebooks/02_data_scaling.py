@@ -36,31 +36,13 @@
 # %%
 import csv
 import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
+from _paths import find_data  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
 from manifold_scaling.report import local_slope_table, verdict_table
 from manifold_scaling.studies.protocol import load_summary
-
-
-def find_data() -> Path:
-    """``notebooks/data``. A script finds it next to itself; a Jupyter kernel defines no
-    ``__file__`` and runs in the notebook's folder, so it is looked for from the working
-    directory upwards (which also finds it from the repository root)."""
-    try:
-        starts = [Path(__file__).resolve().parent / "data"]
-    except NameError:  # a Jupyter kernel
-        starts = []
-    cwd = Path.cwd().resolve()
-    starts += [base / "notebooks" / "data" for base in (cwd, *cwd.parents)]
-    for data in starts:
-        if data.is_dir():
-            return data
-    raise FileNotFoundError(
-        f"notebooks/data not found from {cwd}: open the notebook from the repository's notebooks/"
-    )
 
 
 def value(text):

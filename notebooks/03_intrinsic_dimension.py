@@ -30,7 +30,6 @@
 
 # %%
 import time
-from pathlib import Path
 
 import jax
 import matplotlib.pyplot as plt
@@ -46,22 +45,7 @@ KEY = jax.random.key(0)
 N_POINTS = 1500
 
 
-def find_data() -> Path:
-    """``notebooks/data``. A script finds it next to itself; a Jupyter kernel defines no
-    ``__file__`` and runs in the notebook's folder, so it is looked for from the working
-    directory upwards (which also finds it from the repository root)."""
-    try:
-        starts = [Path(__file__).resolve().parent / "data"]
-    except NameError:  # a Jupyter kernel
-        starts = []
-    cwd = Path.cwd().resolve()
-    starts += [base / "notebooks" / "data" for base in (cwd, *cwd.parents)]
-    for data in starts:
-        if data.is_dir():
-            return data
-    raise FileNotFoundError(
-        f"notebooks/data not found from {cwd}: open the notebook from the repository's notebooks/"
-    )
+from _paths import find_data  # noqa: E402 (the notebooks' saved results)
 
 
 def points(d, embedding="rotation", latent="cube", n=N_POINTS, seed=0):
