@@ -29,6 +29,7 @@ from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
 from ..training import TrainConfig, evaluate_loss, train_students
 from .protocol import Analysis, Study
+from .trials import network_metrics
 from .verdict import LOSS_KEYS, analyse_curve, interpolation_rule, reference_rule
 
 __all__ = [
@@ -349,18 +350,7 @@ def run_array_trial(config: ArrayTrial) -> TrialOutput:
     x_test = jnp.asarray(x[test])
     test_loss = evaluate_loss(res.params, x_test, target(test), task=task)
     n_params = parameter_count(config.student, x.shape[1], n_out)
-    metrics = {
-        "train_loss": res.train_loss,
-        "val_loss": res.val_loss,
-        "test_loss": test_loss,
-        "train_test_ratio": res.train_loss / test_loss if test_loss > 0 else float("inf"),
-        "steps": res.steps,
-        "best_step": res.best_step,
-        "n_params": n_params,
-        "params_per_point": n_params / config.n_train,
-        "finite": bool(np.isfinite(test_loss) and np.isfinite(res.train_loss)),
-        **metrics,
-    }
+    metrics = {**network_metrics(res, test_loss, n_params, config.n_train), **metrics}
     if classify:
         guess = jnp.argmax(student_apply(res.params, x_test), -1)
         metrics["test_accuracy"] = float(jnp.mean(guess == labels[test]))

@@ -302,24 +302,29 @@ def run_trials(
     for dat, res, extra, inside in zip(data, results, metrics, interiors):
         x_test, y_test = jnp.asarray(dat.test[1], dtype), jnp.asarray(dat.test[2], dtype)
         test = evaluate_loss(res.params, x_test, y_test, task=task, loss_power=power)
-        m = {
-            "train_loss": res.train_loss,
-            "val_loss": res.val_loss,
-            "test_loss": test,
-            "train_test_ratio": res.train_loss / test if test > 0 else float("inf"),
-            "steps": res.steps,
-            "best_step": res.best_step,
-            "n_params": n_params,
-            "params_per_point": n_params / first.n_train,
-            "finite": bool(np.isfinite(test) and np.isfinite(res.train_loss)),
-            **extra,
-        }
+        m = {**network_metrics(res, test, n_params, first.n_train), **extra}
         if len(first.learners) > 1 or first.hull_size is not None:
             m["test_loss_interior"] = evaluate_loss(
                 res.params, x_test[inside], y_test[inside], task=task, loss_power=power
             )
         outputs.append(TrialOutput(m, {**_curves(res), **params_to_arrays(res.params)}))
     return outputs
+
+
+def network_metrics(res, test_loss: float, n_params: int, n_train: int) -> dict:
+    """What every fixed-training-set trial records about its trained network: its losses, their
+    ratio (the interpolation diagnostic), its budget and its size against the data."""
+    return {
+        "train_loss": res.train_loss,
+        "val_loss": res.val_loss,
+        "test_loss": test_loss,
+        "train_test_ratio": res.train_loss / test_loss if test_loss > 0 else float("inf"),
+        "steps": res.steps,
+        "best_step": res.best_step,
+        "n_params": n_params,
+        "params_per_point": n_params / n_train,
+        "finite": bool(np.isfinite(test_loss) and np.isfinite(res.train_loss)),
+    }
 
 
 def params_to_arrays(params) -> dict[str, np.ndarray]:
