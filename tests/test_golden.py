@@ -27,6 +27,23 @@ import pytest
 
 REL = 1e-5
 
+# The stack the values were recorded on: XLA's and SciPy's floating point differ between releases
+# (the lowest-versions job, jax 0.4.30, moves them by far more than 1e-5), so elsewhere these
+# pins say nothing about the refactor and are skipped; the science tests cover every stack.
+RECORDED_WITH = {"jax": "0.10.2", "jaxlib": "0.10.2", "scipy": "1.17.1"}
+
+
+def _versions() -> dict:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in RECORDED_WITH}
+
+
+pytestmark = pytest.mark.skipif(
+    _versions() != RECORDED_WITH,
+    reason=f"golden values were recorded with {RECORDED_WITH}",
+)
+
 
 # --- builders: the only place that should change when trial construction is refactored --------
 
