@@ -342,8 +342,9 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
     if d is None:
         return out
     if config.kind == "matern":
-        out["piecewise_linear"] = min(2 * config.nu, 4.0) / d
-        out["kernel"] = min(2 * config.nu, 2 * d + 2.0) / d
+        from .fields import predicted_exponents as matern_exponents
+
+        out.update(matern_exponents(config.nu, d))
     elif config.activation == "relu":
         out["piecewise_linear"] = 3.0 / d
         out["piecewise_linear_range"] = [3.0 / d, 4.0 / d]

@@ -34,43 +34,14 @@
 # (then keep only `summary.json` and `trials.csv`).
 
 # %%
-import csv
 import json
 
 import matplotlib.pyplot as plt
-from _paths import find_data  # noqa: E402 (the notebooks' saved results)
+from _paths import find_data, trial_rows  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
 from manifold_scaling.report import local_slope_table, verdict_table
 from manifold_scaling.studies.protocol import load_summary
-
-
-def value(text):
-    """A CSV cell as a number or a bool where it is one."""
-    if text in ("True", "False"):
-        return text == "True"
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return text
-
-
-def plot_rows(trials):
-    """``trials.csv`` rows as the rows the plot functions read (``d``, ``n_train``, ``seed`` and
-    every metric by its bare name)."""
-    rows = []
-    for t in trials:
-        row = {
-            "d": int(value(t["config.manifold.intrinsic_dim"])),
-            "n_train": int(value(t["config.n_train"])),
-            "seed": int(value(t["config.seed"])),
-        }
-        row.update(
-            {k[len("metrics.") :]: value(v) for k, v in t.items() if k.startswith("metrics.")}
-        )
-        rows.append(row)
-    return rows
-
 
 DATA = find_data()
 RUN = (
@@ -79,9 +50,7 @@ RUN = (
     else DATA / "data-scaling-small"
 )
 summary = json.loads((RUN / "summary.json").read_text())
-with open(RUN / "trials.csv", newline="") as fh:
-    trials = list(csv.DictReader(fh))
-rows = plot_rows(trials)
+rows = trial_rows(RUN)
 results = summary.get("results") or []
 print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows})})")
 

@@ -29,11 +29,10 @@
 # given above each figure. Nothing is retrained here.
 
 # %%
-import csv
 import json
 
 import matplotlib.pyplot as plt
-from _paths import find_data  # noqa: E402 (the notebooks' saved results)
+from _paths import find_data, trial_rows  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
 from manifold_scaling.report import verdict_table
@@ -51,36 +50,9 @@ def load(study):
     return json.loads(path.read_text())
 
 
-def value(text):
-    """A CSV cell as a number or a bool where it is one."""
-    if text in ("True", "False"):
-        return text == "True"
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return text
-
-
 def rows_of(study):
-    """A study's ``trials.csv`` as the rows the plot functions read: ``d``, ``n_train``,
-    ``seed`` and every metric by its bare name (``test_loss``, ``n_params``, ``width``...)."""
-    with open(DATA / study / "trials.csv", newline="") as fh:
-        trials = list(csv.DictReader(fh))
-    rows = []
-    for t in trials:
-        row = {
-            "d": int(value(t["config.manifold.intrinsic_dim"])),
-            "n_train": int(value(t["config.n_train"])),
-            "seed": int(value(t["config.seed"])),
-        }
-        row.update(
-            {k[len("metrics.") :]: value(v) for k, v in t.items() if k.startswith("metrics.")}
-        )
-        for key in ("width", "n_params"):  # integers, as the saved curves are keyed
-            if isinstance(row.get(key), float):
-                row[key] = int(row[key])
-        rows.append(row)
-    return rows
+    """A study's ``trials.csv`` as the rows the plot functions read."""
+    return trial_rows(DATA / study)
 
 
 def variant_verdicts(summary):

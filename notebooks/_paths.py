@@ -15,3 +15,37 @@ def find_data() -> Path:
     if not DATA.is_dir():
         raise FileNotFoundError(f"{DATA} is missing: the notebooks read saved results from it")
     return DATA
+
+
+def _value(text):
+    """A CSV cell as a number or a bool where it is one."""
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def trial_rows(run_dir) -> list[dict]:
+    """A run's ``trials.csv`` as the rows the plot functions read: ``d``, ``n_train``, ``seed`` and
+    every metric by its bare name (``test_loss``, ``n_params``, ``width``...)."""
+    import csv
+
+    with open(Path(run_dir) / "trials.csv", newline="") as fh:
+        trials = list(csv.DictReader(fh))
+    rows = []
+    for t in trials:
+        row = {
+            "d": int(_value(t["config.manifold.intrinsic_dim"])),
+            "n_train": int(_value(t["config.n_train"])),
+            "seed": int(_value(t["config.seed"])),
+        }
+        row.update(
+            {k[len("metrics.") :]: _value(v) for k, v in t.items() if k.startswith("metrics.")}
+        )
+        for key in ("width", "n_params"):  # integers, as the saved curves are keyed
+            if isinstance(row.get(key), float):
+                row[key] = int(row[key])
+        rows.append(row)
+    return rows

@@ -38,7 +38,6 @@ from ..studies.variants import (
     run_smoothness_scan,
 )
 from ..sweep import add_sweep_arguments, load_sweep_config, sweep_options_from_args
-from ..teachers import TeacherConfig
 from . import _own_data
 from ._flags import add_flags, apply_flags, config_flags, translate
 
@@ -389,7 +388,6 @@ def _config(sweep: Sweep, flags, args):
     try:
         config = _teacher_family(config, getattr(args, "teacher", None))
         config = apply_flags(config, flags, args)
-        _refuse_ignored_gain(config)
     except InputError as err:
         raise translate(err, flags) from None
     return config
@@ -406,20 +404,6 @@ def _teacher_family(config, family: str | None):
         teacher = replace(config.teacher, kind="matern")
         return replace(config, teacher=teacher, teacher_target_r2=None)
     return replace(config, teacher=replace(config.teacher, kind="network", activation=family))
-
-
-def _refuse_ignored_gain(config) -> None:
-    """A gain given while the teacher rule chooses it would be silently dropped: refuse it.
-
-    ``StudyConfig`` checks this itself; ``VarianceLimitedConfig`` does not yet.
-    """
-    r2, teacher = getattr(config, "teacher_target_r2", None), getattr(config, "teacher", None)
-    if r2 is not None and teacher is not None and teacher.gain != TeacherConfig().gain:
-        raise InputError(
-            "teacher.gain",
-            f"is chosen by the teacher rule (linear R^2 = {r2:g}); turn the rule off "
-            f"(teacher_target_r2 = None) to set the gain yourself (got {teacher.gain:g})",
-        )
 
 
 def _run(sweep: Sweep, flags, args) -> int:
