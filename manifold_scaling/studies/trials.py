@@ -241,7 +241,7 @@ def nn_spacing(z) -> float:
     return float(np.median(dist[:, 1]))
 
 
-def reference_losses(config: TrialConfig, data: TrialData, loss) -> dict:
+def reference_losses(config: TrialConfig, data: TrialData, loss) -> tuple[dict, np.ndarray]:
     """The reference learners' test losses on the interior test points, and that set's share."""
     (z_tr, x_tr, y_tr), (z_te, x_te, y_te) = data.train, data.test
     inside = np.ones(len(z_te), bool)
