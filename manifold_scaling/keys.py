@@ -47,7 +47,7 @@ _VARIANCE_PRETRAIN = 303  # theta*'s pretraining: validation, (unused) test, fre
 _VARIANCE_TEST = 404  # the variance-limited study's shared test set
 _VARIANCE_TRAIN = 505  # a variance-limited trial's training set
 _VARIANCE_POPULATION = 606  # the population sample theta* is polished on
-_ONLINE_WIDTH = 131  # folds (width, depth) into an unlimited-data student's stream
+_ONLINE_WIDTH = 131  # folds (width, depth) into an unlimited-data student's initialisation
 _LAYER_IDS = 12345  # fresh points for per-layer intrinsic dimensions
 _LAYER_VIEWS = 54321  # fresh points for the UMAP views
 
@@ -120,18 +120,23 @@ def trial_keys(seed: int, data_seed: int, n_train: int) -> TrialKeys:
 
 
 class OnlineKeys(NamedTuple):
-    """An unlimited-data trial: validation and test sets shared by every width, and the student's
-    initialisation-and-batches stream (which folds in its width and depth)."""
+    """An unlimited-data trial: validation and test sets and the stream of fresh batches, all
+    shared by every width of one replicate (so every student of a replicate can train on one
+    stream, one teacher pass per step), and the student's initialisation (which folds in its width
+    and depth)."""
 
     val: jax.Array
     test: jax.Array
-    student: jax.Array
+    stream: jax.Array
+    init: jax.Array
 
 
 def online_keys(seed: int, data_seed: int, width: int, depth: int) -> OnlineKeys:
     seed_key = jax.random.fold_in(key(seed), data_seed)
     k_val, k_test, k_train = jax.random.split(jax.random.fold_in(seed_key, _ONLINE), 3)
-    return OnlineKeys(k_val, k_test, jax.random.fold_in(k_train, width * _ONLINE_WIDTH + depth))
+    k_stream, k_inits = jax.random.split(k_train)
+    k_init = jax.random.fold_in(k_inits, width * _ONLINE_WIDTH + depth)
+    return OnlineKeys(k_val, k_test, k_stream, k_init)
 
 
 class VarianceKeys(NamedTuple):

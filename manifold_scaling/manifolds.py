@@ -17,12 +17,12 @@ import jax.numpy as jnp
 
 from .errors import InputError, check_choice, check_float, check_int
 
-LATENTS = ("cube", "gaussian", "sphere", "torus")
+LATENTS = ("cube", "gaussian", "sphere", "torus", "unit-cube")
 EMBEDDINGS = ("pad", "rotation", "network")
 
-Latent = Literal["cube", "gaussian", "sphere", "torus"]
+Latent = Literal["cube", "gaussian", "sphere", "torus", "unit-cube"]
 
-_COORDS_RULE = {"cube": "d", "gaussian": "d", "sphere": "d+1", "torus": "2d"}
+_COORDS_RULE = {"cube": "d", "gaussian": "d", "sphere": "d+1", "torus": "2d", "unit-cube": "d"}
 
 
 def coordinate_count(latent: str, d: int) -> int:
@@ -79,11 +79,14 @@ class ManifoldConfig:
 def sample_latent(key, latent: str, n: int, d: int, dtype=jnp.float32) -> jax.Array:
     """Draw ``n`` latent coordinates of a d-dimensional manifold.
 
-    cube: U[-1, 1]^d; gaussian: N(0, I_d); sphere: uniform on S^d in R^(d+1);
+    cube: U[-1, 1]^d; unit-cube: U[-0.5, 0.5]^d (Sharma & Kaplan 2020's inputs); gaussian:
+    N(0, I_d); sphere: uniform on S^d in R^(d+1);
     torus: the flat torus T^d = (S^1)^d, angles uniform, coordinates (cos, sin) in R^(2d).
     """
     if latent == "cube":
         return jax.random.uniform(key, (n, d), dtype, -1.0, 1.0)
+    if latent == "unit-cube":
+        return jax.random.uniform(key, (n, d), dtype, -0.5, 0.5)
     if latent == "gaussian":
         return jax.random.normal(key, (n, d), dtype)
     if latent == "sphere":

@@ -51,7 +51,7 @@ NESTED = {
 RENAMES = {"n_bootstrap": "--bootstrap", "teacher_target_r2": "--teacher-r2"}
 FLATTEN = ("base",)
 # Integer fields where 0 means something (no ambient space, no L-BFGS); every other must be >= 1.
-_ZERO_OK = {"seed", "ambient_dim", "lbfgs_steps", "population_lbfgs_steps"}
+_ZERO_OK = {"seed", "ambient_dim", "lbfgs_steps", "population_lbfgs_steps", "layer_id_k"}
 _GROUPS = {
     "latent": "manifold",
     "ambient_dim": "manifold",

@@ -73,14 +73,39 @@ def _report_reproduce(summary: dict) -> str:
 
 
 def _report_model_scaling(summary: dict) -> str:
-    lines = [_tables(summary, alpha_name="α_N", slopes="as N grows"), ""]
+    results = summary["results"]
+    fractions = sorted({r.get("budget_fraction", 1.0) for r in results})
+    if len(fractions) > 1:  # label each row by its budget, as the variants label theirs
+        results = [
+            {**r, "reading": f"[budget {r.get('budget_fraction', 1.0):g}] {r['reading']}"}
+            for r in results
+        ]
+    lines = [_tables({**summary, "results": results}, alpha_name="α_N", slopes="as N grows"), ""]
     for res in summary["results"]:
         flags = ", ".join(
             f"N={p['size']}: {'converged' if p['passes'] else 'NOT converged'} "
             f"(late drop {p['late_drop_max']:.0%})"
             for p in res["diagnostics"]["per_size"]
         )
-        lines.append(f"d={res['d']}: {flags}")
+        label = f"d={res['d']}" + (
+            f", budget {res.get('budget_fraction', 1.0):g}" if len(fractions) > 1 else ""
+        )
+        lines.append(f"{label}: {flags}")
+        ids = [
+            f"{name} {res[key]:.2f}"
+            for name, key in (("TwoNN", "layer_id_twonn_median"), ("MLE", "layer_id_mle_median"))
+            if res.get(key) is not None
+        ]
+        if ids:
+            lines.append(f"  last hidden layer's ID (median over students): {', '.join(ids)}")
+        if res.get("wall_time_s"):
+            lines.append(
+                f"  trained in {res['wall_time_s'] / 60:.1f} min; the full budget would take "
+                f"~{res['projected_full_budget_s'] / 3600:.1f} h here"
+            )
+    if len(fractions) > 1:
+        lines += ["", "α_N against the training budget:"]
+        lines += [f"d={d}: {text}" for d, text in summary.get("budget_reading", {}).items()]
     return "\n".join(lines)
 
 
@@ -194,6 +219,32 @@ class Sweep:
         )
 
 
+def _preset_flag(command: str) -> tuple:
+    names = ", ".join(sorted(PRESETS[command]))
+    return (
+        "--preset",
+        {
+            "metavar": "NAME",
+            "help": f"start from a published setup (flags given override it): {names}",
+        },
+    )
+
+
+def _preset(command: str, name: str):
+    """The preset ``name`` of ``command``, or an error naming the flag and the allowed values."""
+    mine = PRESETS.get(command, {})
+    if name in mine:
+        return mine[name]
+    owner = [c for c, presets in PRESETS.items() if name in presets]
+    where = (
+        f"{name} is a preset of {owner[0]}, not of {command}"
+        if owner
+        else f"unknown preset {name!r}"
+    )
+    allowed = ", ".join(sorted(mine)) or "none"
+    raise InputError("--preset", f"{where}; {command}'s presets: {allowed}")
+
+
 SWEEPS = {
     s.name: s
     for s in (
@@ -224,14 +275,7 @@ SWEEPS = {
             run_data_scaling,
             _report_data_scaling,
             extra=(
-                (
-                    "--preset",
-                    {
-                        "choices": sorted(PRESETS),
-                        "help": "start from a published setup (flags given override it): "
-                        + ", ".join(sorted(PRESETS)),
-                    },
-                ),
+                _preset_flag("data-scaling"),
                 (
                     "--teacher",
                     {
@@ -252,12 +296,14 @@ SWEEPS = {
             ModelScalingConfig(),
             run_model_scaling,
             _report_model_scaling,
+            extra=(_preset_flag("model-scaling"),),
             # Fresh data at every step: a fixed step count, no per-point budget, no L-BFGS.
             hide=(
                 "train.steps_per_point",
                 "train.min_steps",
                 "train.max_steps",
                 "train.lbfgs_steps",
+                "train.steps",
             ),
         ),
         Sweep(
@@ -380,9 +426,7 @@ def _config(sweep: Sweep, flags, args):
         return _own_data.config(flags, args)
     config = sweep.default
     if getattr(args, "preset", None):
-        if args.preset not in PRESETS:
-            raise InputError("--preset", f"must be one of {', '.join(PRESETS)} (got {args.preset})")
-        config = PRESETS[args.preset]
+        config = _preset(sweep.name, args.preset)
     if args.config:
         config = load_sweep_config(type(config), args.config)
     try:
@@ -423,7 +467,8 @@ def _run(sweep: Sweep, flags, args) -> int:
         from ._flags import given
 
         summary["preset"] = getattr(args, "preset", None)
-        summary["overrides"] = sorted(given(args)) + (["teacher"] if args.teacher else [])
+        teacher = ["teacher"] if getattr(args, "teacher", None) else []
+        summary["overrides"] = sorted(given(args)) + teacher
         save_json(args.out / "summary.json", summary)
     print(sweep.report(summary))
     files = [

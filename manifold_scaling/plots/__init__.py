@@ -15,6 +15,7 @@ from .intrinsic_dim import estimate_vs_scale_plot as estimate_vs_scale_plot
 from .intrinsic_dim import umap_views as umap_views
 from .intrinsic_dim import write_estimate_vs_scale as write_estimate_vs_scale
 from .intrinsic_dim import write_umap_views as write_umap_views
+from .regimes import alpha_vs_budget as alpha_vs_budget
 from .regimes import convergence_curves as convergence_curves
 from .regimes import joint_fit_figures as joint_fit_figures
 from .regimes import joint_fit_plot as joint_fit_plot
@@ -39,6 +40,7 @@ __all__ = [
     "four_over_alpha_plot",
     "convergence_curves",
     "loss_vs_params",
+    "alpha_vs_budget",
     "variance_limited_plot",
     "variants_alpha_plot",
     "variants_loss_plot",

@@ -126,15 +126,56 @@ def loss_vs_params(summary: dict, rows: list[dict], *, ax: Axes | None = None) -
     return finish(fig, owned)
 
 
-def model_scaling_figures(summary: dict, rows: list[dict], curves: dict, out_dir) -> dict:
-    """Loss vs N with fits, local slopes in N, 4/alpha_N vs d, and the loss curves per width.
+def alpha_vs_budget(summary: dict, *, ax: Axes | None = None) -> Figure:
+    """alpha_N / (4/d) against the budget fraction, one line per d, with its intervals."""
+    fig, (ax,), owned = figure_axes(ax, (6.0, 4.4))
+    table = summary.get("alpha_vs_budget") or []
+    dims = sorted({r.get("d") for r in table}, key=num)
+    if not dims:
+        note(ax, "no budget table to draw")
+    for color, d in zip(colours(len(dims)), dims):
+        pts = sorted((r for r in table if r.get("d") == d), key=lambda r: num(r["budget_fraction"]))
+        pts = [r for r in pts if math.isfinite(num(r.get("ratio")))]
+        if not pts:
+            continue
+        f = np.array([num(r["budget_fraction"]) for r in pts])
+        scale = np.array([num(r["predicted_alpha"]) for r in pts])
+        ratio = np.array([num(r["ratio"]) for r in pts])
+        ci = np.array([r["alpha_ci"] if r.get("alpha_ci") else (np.nan, np.nan) for r in pts])
+        yerr = np.abs(ci / scale[:, None] - ratio[:, None]).T
+        ax.errorbar(f, ratio, yerr=yerr, color=color, marker="o", capsize=3, label=f"d={d}")
+    ax.axhline(1.0, color="gray", ls="--", lw=1, label="α_N = 4/d")
+    ax.axhspan(0.8, 1.25, color="gray", alpha=0.1)
+    ax.set_xscale("log")
+    ax.set_xlabel("fraction of the full training budget")
+    ax.set_ylabel("α_N / (4/d)")
+    ax.set_title("Does α_N settle as training grows?")
+    legend(ax, fontsize=7)
+    return finish(fig, owned)
 
+
+def model_scaling_figures(summary: dict, rows: list[dict], curves: dict, out_dir) -> dict:
+    """Loss vs N with fits, local slopes in N, 4/alpha_N vs d, and the loss curves per width, at
+    the largest budget fraction run; with several fractions, alpha_N / (4/d) against the budget.
+
+    ``curves`` maps ``(d, width, seed, fraction)`` to the arrays ``curve_steps``, ``curve_val``.
     Returns ``{name: file name in out_dir}`` for the figures written; one that fails is logged
     and left out.
     """
+    fractions = {num(r.get("budget_fraction", 1.0)) for r in summary.get("results") or []}
+    top = max(fractions, default=1.0)
+    at_top = lambda r: num(r.get("budget_fraction", 1.0)) == top  # noqa: E731
+    results = [r for r in summary.get("results") or [] if at_top(r)]
+    summary = {**summary, "results": results}
+    rows = [r for r in rows if at_top(r)]
+    curves = {k[:3]: v for k, v in (curves or {}).items() if len(k) < 4 or k[3] == top}
+    extra = {}
+    if len(fractions) > 1:
+        extra["alpha_vs_budget"] = Planned("alpha_vs_budget.png", lambda: alpha_vs_budget(summary))
     return write_figures(
         out_dir,
         {
+            **extra,
             "loss_vs_params": Planned("loss_vs_params.png", lambda: loss_vs_params(summary, rows)),
             "local_slopes": Planned(
                 "local_slopes.png", lambda: local_slope_plot(summary, x_label="parameters N")

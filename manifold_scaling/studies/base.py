@@ -35,7 +35,10 @@ __all__ = [
 
 
 def latent_field():
-    return param("cube", help="latent manifold: cube | gaussian | sphere | torus")
+    return param(
+        "cube",
+        help="latent manifold: cube [-1,1]^d | unit-cube [-0.5,0.5]^d | gaussian | sphere | torus",
+    )
 
 
 def embedding_field(default: str):
@@ -81,7 +84,7 @@ class StudyConfig:
         2, help="replicates per point; each draws its own teacher, data and initialisation"
     )
     seed: int = param(0, help="master seed of the study")
-    latent: Literal["cube", "gaussian", "sphere", "torus"] = latent_field()
+    latent: Literal["cube", "gaussian", "sphere", "torus", "unit-cube"] = latent_field()
     ambient_dim: int = ambient_field(24)
     embedding: Literal["pad", "rotation", "network"] = embedding_field("rotation")
     embedding_gain: float = param(1.0, help="curvature of the network embedding")

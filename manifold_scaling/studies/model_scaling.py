@@ -16,9 +16,10 @@ from typing import Literal
 import numpy as np
 
 from ..configs import param
-from ..errors import check_float, check_int, check_int_list
+from ..errors import InputError, check_float, check_int, check_int_list
 from ..students import StudentConfig
-from ..training import TrainConfig, convergence
+from ..sweep import Grouping
+from ..training import Phase, TrainConfig, convergence
 from .base import (
     Replicate,
     StudyConfig,
@@ -28,7 +29,13 @@ from .base import (
     teacher_summary,
 )
 from .protocol import Analysis, Study
-from .trials import OnlineTrialConfig, run_online_trial
+from .trials import (
+    OnlineTrialConfig,
+    online_group_key,
+    run_online_group,
+    run_online_group_on_devices,
+    run_online_trial,
+)
 from .verdict import Verdict, analyse_dims, convergence_rule
 
 __all__ = [
@@ -60,66 +67,218 @@ class ModelScalingConfig(StudyConfig):
     embedding: Literal["pad", "rotation", "network"] = embedding_field("pad")
     n_val: int = param(4096, help="validation points (checkpoint choice)")
     n_test: int = param(16384, help="fresh test points per replicate")
-    widths: tuple[int, ...] = param((6, 8, 11, 16, 22, 32), help="student widths")
+    widths: tuple[int, ...] = param(
+        (6, 8, 11, 16, 22, 32),
+        help="student widths (empty: Sharma & Kaplan's rule floor(n0 * width_growth^i), "
+        "i < n_widths, n0 = 8 for d < 7, 15 for d = 7-10, 22 above)",
+    )
+    width_growth: float = param(1.3, help="widths rule (when --widths is empty): growth factor")
+    n_widths: int = param(7, help="widths rule (when --widths is empty): number of widths")
     depth: int = param(2, help="student hidden layers")
+    student_init: Literal["he", "uniform", "normal"] = param(
+        "he", help="student init: he N(0, 2/fan_in); uniform (PyTorch); normal N(0, 1/fan_in)"
+    )
+    student_bias_std: float = param(0.0, help="student biases ~ N(0, std^2) (init normal)")
     train: TrainConfig = param(help="how students are trained", factory=lambda: _ONLINE_TRAIN)
     steps: int = param(20000, help="optimiser steps per student (fresh batch every step)")
+    phase_steps: tuple[int, ...] = param(
+        (), help="train in phases instead: each phase's steps (then --steps is unused)"
+    )
+    phase_batch_sizes: tuple[int, ...] = param((), help="each phase's batch size")
+    phase_learning_rates: tuple[float, ...] = param((), help="each phase's constant learning rate")
+    budget_fractions: tuple[float, ...] = param(
+        (1.0,),
+        help="scale every phase's steps (or --steps) by each fraction; 1 is the full budget, "
+        "and the verdict reports alpha_N at each fraction",
+        flag="--budget-fraction",
+    )
+    layer_id_k: int = param(
+        0, help="measure the last hidden layer's ID (TwoNN; MLE with k neighbours); 0: off"
+    )
     convergence_window: float = param(0.25, help="convergence rule: last fraction of the steps")
     convergence_tol: float = param(0.1, help="convergence rule: allowed relative late drop")
 
     def __post_init__(self):
         super().__post_init__()
-        check_int_list("widths", self.widths, min_distinct=3, minimum=1, maximum=1 << 16)
+        if self.widths:
+            check_int_list("widths", self.widths, min_distinct=3, minimum=1, maximum=1 << 16)
+        check_float("width_growth", self.width_growth, minimum=1.01, maximum=10.0)
+        check_int("n_widths", self.n_widths, minimum=3, maximum=64)
         check_int("depth", self.depth, minimum=1, maximum=64)
+        check_float("student_bias_std", self.student_bias_std, minimum=0.0)
         check_int("steps", self.steps, minimum=self.train.eval_every * 4)
+        n = len(self.phase_steps)
+        for name in ("phase_batch_sizes", "phase_learning_rates"):
+            if len(getattr(self, name)) != n:
+                raise InputError(
+                    name, f"needs one value per phase ({n} in --phase-steps), got "
+                    f"{len(getattr(self, name))}",
+                )  # fmt: skip
+        check_int_list("phase_steps", self.phase_steps, min_distinct=0, minimum=1)
+        check_int_list("phase_batch_sizes", self.phase_batch_sizes, min_distinct=0, minimum=1)
+        for lr in self.phase_learning_rates:
+            check_float("phase_learning_rates", lr, minimum=0.0, strict_min=True)
+        if not self.budget_fractions:
+            raise InputError("budget_fractions", "needs at least one fraction")
+        for f in self.budget_fractions:
+            check_float("budget_fractions", f, minimum=0.0, maximum=1.0, strict_min=True)
+        if len(set(self.budget_fractions)) != len(self.budget_fractions):
+            raise InputError("budget_fractions", f"repeats a fraction ({self.budget_fractions})")
+        check_int("layer_id_k", self.layer_id_k, minimum=0, maximum=self.n_test - 1)
         check_float("convergence_window", self.convergence_window, minimum=0.05, maximum=1.0)
         check_float("convergence_tol", self.convergence_tol, minimum=0.0, maximum=1.0)
+
+    def widths_at(self, d: int) -> tuple[int, ...]:
+        """The student widths at intrinsic dimension ``d`` (``widths``, or the growth rule)."""
+        if self.widths:
+            return tuple(sorted(set(self.widths)))
+        n0 = 8 if d < 7 else 15 if d <= 10 else 22
+        return tuple(sorted({int(n0 * self.width_growth**i) for i in range(self.n_widths)}))
+
+    def student(self, width: int) -> StudentConfig:
+        return StudentConfig(
+            depth=self.depth, width=width, init=self.student_init, bias_std=self.student_bias_std
+        )
+
+    def schedule(self, fraction: float) -> tuple[Phase, ...]:
+        """The phases at one budget fraction: every phase's steps scaled, at least one chunk."""
+        every = self.train.eval_every
+        scale = lambda steps: max(every, round(fraction * steps))  # noqa: E731
+        if not self.phase_steps:
+            return (Phase(scale(self.steps), self.train.batch_size),)
+        return tuple(
+            Phase(scale(n), b, lr)
+            for n, b, lr in zip(self.phase_steps, self.phase_batch_sizes, self.phase_learning_rates)
+        )
 
 
 def trial_configs(
     config: ModelScalingConfig, reps: dict[int, list[Replicate]] | None = None
 ) -> list[OnlineTrialConfig]:
-    """Every trial, in (d, width, replicate) order."""
+    """Every trial, in (budget fraction, d, width, replicate) order: smallest budgets first, so
+    an interrupted sweep has finished verdicts at small budgets. The trials of one (fraction, d)
+    run as one group on shared streams (``trials.run_online_group``)."""
     reps = reps or {d: replicates(config, d) for d in config.dims}
-    return [
-        OnlineTrialConfig(
-            manifold=config.manifold(d),
-            student=StudentConfig(depth=config.depth, width=width),
-            train=config.train,
-            steps=config.steps,
-            n_val=config.n_val,
-            n_test=config.n_test,
-            loss_power=config.loss_power,
-            **rep.draws(),
-        )
-        for d in config.dims
-        for width in sorted(set(config.widths))
-        for rep in reps[d]
-    ]
+    trials = []
+    for fraction in sorted(config.budget_fractions):
+        schedule = config.schedule(fraction)
+        for d in config.dims:
+            for width in config.widths_at(d):
+                for rep in reps[d]:
+                    trials.append(
+                        OnlineTrialConfig(
+                            manifold=config.manifold(d),
+                            student=config.student(width),
+                            train=config.train,
+                            steps=sum(p.steps for p in schedule),
+                            phases=schedule if config.phase_steps else (),
+                            budget_fraction=fraction,
+                            layer_id_k=config.layer_id_k,
+                            n_val=config.n_val,
+                            n_test=config.n_test,
+                            loss_power=config.loss_power,
+                            **rep.draws(),
+                        )
+                    )
+    return trials
 
 
 def trial_row(trial: OnlineTrialConfig, record, config: ModelScalingConfig) -> dict:
     """One analysis row: the trial's metrics plus its convergence under the study's rule."""
-    conv = convergence(
-        record.arrays["curve_val"],
-        window=config.convergence_window,
-        tolerance=config.convergence_tol,
-    )
+    curve = np.asarray(record.arrays["curve_val"])
+    if trial.phases:
+        # Judged on the final phase alone: the earlier phases end in a planned step change
+        # (batch, learning rate) whose drop says nothing about whether training has converged.
+        curve = curve[-(trial.schedule[-1].steps // trial.train.eval_every) :]
+    conv = convergence(curve, window=config.convergence_window, tolerance=config.convergence_tol)
     return {
         "d": trial.manifold.intrinsic_dim,
         "seed": trial.seed,
+        "budget_fraction": trial.budget_fraction,
         **record.metrics,
         "converged": conv.converged,
         "late_drop": conv.late_drop,
+        "wall_time_s": record.wall_time_s,
     }
 
 
 def analyse(config: ModelScalingConfig, rows: list[dict], reps) -> list[Verdict]:
-    rule = convergence_rule(config.convergence_window, config.convergence_tol)
-    return analyse_dims(
-        config, rows, reps, rule, size_key="n_params", axis="N",
-        diagnostics={"size_axis": "parameters N"},
-    )  # fmt: skip
+    """One verdict per (budget fraction, d), smallest budget first."""
+    rule = convergence_rule(
+        config.convergence_window, config.convergence_tol, phased=bool(config.phase_steps)
+    )
+    verdicts = []
+    for fraction in sorted(config.budget_fractions):
+        at = [r for r in rows if r.get("budget_fraction", 1.0) == fraction]
+        verdicts += analyse_dims(
+            config, at, reps, rule, size_key="n_params", axis="N",
+            # the budget folds into the analysis key unless it is the full budget
+            key_path=() if fraction == 1.0 else (round(fraction * 1e6),),
+            diagnostics={"size_axis": "parameters N"},
+            extra={"budget_fraction": fraction, **_layer_ids(at), **_budget_time(at, fraction)},
+        )  # fmt: skip
+    return verdicts
+
+
+def _layer_ids(rows: list[dict]) -> dict:
+    """The median last-hidden-layer ID over every student, by each estimator (if measured)."""
+    out = {}
+    for name in ("layer_id_twonn", "layer_id_mle"):
+        values = [r[name] for r in rows if np.isfinite(r.get(name, np.nan))]
+        if values:
+            out[f"{name}_median"] = float(np.median(values))
+    return out
+
+
+def _budget_time(rows: list[dict], fraction: float) -> dict:
+    """The measured training time of this (fraction, d) and a full budget's, projected: the work
+    per step is fixed, so the time scales with the steps, i.e. with 1 / fraction."""
+    wall = float(sum(r.get("wall_time_s", 0.0) for r in rows))
+    return {"wall_time_s": wall, "projected_full_budget_s": wall / fraction}
+
+
+def budget_table(verdicts: list[Verdict]) -> list[dict]:
+    """alpha_N at each budget fraction, per d: does the exponent settle as training grows?"""
+    rows = []
+    for v in verdicts:
+        rows.append(
+            {
+                "d": v.d,
+                "budget_fraction": v.extra.get("budget_fraction", 1.0),
+                "alpha": v.alpha,
+                "alpha_ci": list(v.alpha_ci) if v.alpha_ci else None,
+                "ratio": v.ratio,
+                "predicted_alpha": v.predicted_alpha,
+                "window": list(v.fit_window) if v.fit_window else None,
+            }
+        )
+    return rows
+
+
+def read_budget(table: list[dict]) -> dict[str, str]:
+    """Per d, in words: alpha_N / (4/d) at each budget and whether it still moves."""
+    out = {}
+    for d in sorted({r["d"] for r in table}):
+        pts = sorted((r for r in table if r["d"] == d), key=lambda r: r["budget_fraction"])
+        parts = [
+            f"{r['ratio']:.2f} at {r['budget_fraction']:g}" if r["ratio"] is not None
+            else f"no exponent at {r['budget_fraction']:g}"
+            for r in pts
+        ]  # fmt: skip
+        text = f"alpha_N / (4/d) = {', '.join(parts)} of the full budget"
+        fitted = [r for r in pts if r["ratio"] is not None]
+        if len(fitted) >= 2:
+            first, last = fitted[0], fitted[-1]
+            lo, hi = last["alpha_ci"] or (np.nan, np.nan)
+            covers = lo <= last["predicted_alpha"] <= hi
+            moved = last["ratio"] - first["ratio"]
+            text += (
+                f"; from the smallest to the largest budget it moved by {moved:+.2f}"
+                + (", and the largest budget's interval contains 4/d" if covers
+                   else ", and the largest budget's interval excludes 4/d")
+            )  # fmt: skip
+        out[str(d)] = text
+    return out
 
 
 def run_model_scaling(
@@ -134,12 +293,18 @@ def run_model_scaling(
 
     def analyse_records(trials, records):
         rows = [trial_row(t, rec, config) for t, rec in zip(trials, records)]
-        curves = {(r["d"], r["width"], r["seed"]): rec.arrays for r, rec in zip(rows, records)}
+        curves = {
+            (r["d"], r["width"], r["seed"], r["budget_fraction"]): rec.arrays
+            for r, rec in zip(rows, records)
+        }
         save_curves(out_dir / "curves.npz", curves)
         verdicts = analyse(config, rows, reps)
+        table = budget_table(verdicts)
         fields = {
             "teachers": {str(d): teacher_summary(reps[d]) for d in config.dims},
             "convergence_rule": verdicts[0].diagnostics["window_rule"] if verdicts else None,
+            "alpha_vs_budget": table,
+            "budget_reading": read_budget(table),
             "curves": "curves.npz",
         }
         return Analysis(verdicts, rows, fields, {"curves": curves})
@@ -155,24 +320,38 @@ def _figures(summary, analysis, out_dir):
 
 
 def save_curves(path, curves: dict) -> None:
-    """Every trial's validation curve in one small npz (keys ``d{d}_w{width}_s{seed}``)."""
-    arrays = {"steps": next(iter(curves.values()))["curve_steps"]} if curves else {}
-    for (d, w, s), arr in curves.items():
-        arrays[f"d{d}_w{w}_s{s}"] = np.asarray(arr["curve_val"], np.float32)
+    """Every trial's validation curve in one small npz: ``d{d}_w{width}_s{seed}`` (the full
+    budget) or ``d{d}_w{width}_s{seed}_f{fraction}``, each with its steps under ``steps_<key>``."""
+    arrays = {}
+    for (d, w, s, f), arr in curves.items():
+        name = f"d{d}_w{w}_s{s}" + ("" if f == 1.0 else f"_f{f:g}")
+        arrays[name] = np.asarray(arr["curve_val"], np.float32)
+        arrays[f"steps_{name}"] = np.asarray(arr["curve_steps"])
     np.savez_compressed(path, **arrays)
 
 
 def load_curves(path) -> dict:
-    """Inverse of :func:`save_curves`: ``{(d, width, seed): {"curve_steps", "curve_val"}}``."""
+    """Inverse of :func:`save_curves`: ``{(d, width, seed, fraction): {"curve_steps",
+    "curve_val"}}``."""
     with np.load(path) as z:
-        steps = z["steps"]
         out = {}
         for name in z.files:
-            if name == "steps":
+            if name.startswith("steps"):
                 continue
-            d, w, s = (int(part[1:]) for part in name.split("_"))
-            out[(d, w, s)] = {"curve_steps": steps, "curve_val": z[name]}
+            parts = name.split("_")
+            d, w, s = (int(part[1:]) for part in parts[:3])
+            f = float(parts[3][1:]) if len(parts) > 3 else 1.0
+            steps = z[f"steps_{name}"] if f"steps_{name}" in z.files else z["steps"]
+            out[(d, w, s, f)] = {"curve_steps": steps, "curve_val": z[name]}
     return out
 
 
-MODEL_SCALING = Study("model-scaling", run_online_trial, _figures)
+# Every (budget fraction, d) runs as one group on every backend: its students share their
+# replicates' streams of fresh batches (one teacher pass per step for every width).
+MODEL_SCALING = Study(
+    "model-scaling",
+    run_online_trial,
+    _figures,
+    batch_fn=run_online_group_on_devices,
+    grouping=Grouping(run_online_group, online_group_key),
+)

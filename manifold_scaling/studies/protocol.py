@@ -84,13 +84,15 @@ def load_summary(path) -> StudySummary:
 @dataclass(frozen=True)
 class Study:
     """What makes one study: its name (in records and summaries), the function that runs one trial,
-    how its figures are drawn, and (optionally) how trials batch on the ``devices`` backend."""
+    how its figures are drawn, (optionally) how trials batch on the ``devices`` backend, and
+    (optionally) the groups its trials run in on every backend (``sweep.Grouping``)."""
 
     name: str
     trial_fn: Callable
     figures: Callable[[dict, Analysis, Path], dict] | None = None
     batch_fn: Callable | None = None
     batch_key: Callable | None = None
+    grouping: object | None = None
 
     def run(self, config, trials, out_dir, analyse, *, options=None, make_figures=True) -> dict:
         """:func:`run_study` for this study."""
@@ -122,6 +124,7 @@ def run_study(
         options=options or SweepOptions(),
         batch_fn=study.batch_fn,
         batch_key=study.batch_key,
+        grouping=study.grouping,
         study=study.name,
         sweep_config=config_to_dict(config),
     )

@@ -67,7 +67,7 @@ class VarianceLimitedConfig:
     )
     seeds: int = param(6, help="replicates per size (training-set draws)")
     seed: int = param(0, help="master seed of the study")
-    latent: Literal["cube", "gaussian", "sphere", "torus"] = latent_field()
+    latent: Literal["cube", "gaussian", "sphere", "torus", "unit-cube"] = latent_field()
     ambient_dim: int = ambient_field(0)
     embedding: Literal["pad", "rotation", "network"] = embedding_field("rotation")
     teacher: TeacherConfig = teacher_field()

@@ -332,18 +332,20 @@ def interpolation_rule(interpolation_ratio: float, min_params_per_point: float) 
     return SizeRule(text, check)
 
 
-def convergence_rule(window: float, tolerance: float) -> SizeRule:
+def convergence_rule(window: float, tolerance: float, *, phased: bool = False) -> SizeRule:
     """Model scaling: every replicate's loss curve has converged (``training.convergence``).
 
-    Rows carry ``converged`` and ``late_drop`` computed from the stored validation curve.
+    Rows carry ``converged`` and ``late_drop`` computed from the stored validation curve (from its
+    final phase when training runs in phases: ``phased``).
     """
+    of = "of the final phase of training" if phased else "of training"
 
     def check(size, rows):
         test, drops = _column(rows, "test_loss"), _column(rows, "late_drop", np.nan)
         conv = [bool(r["converged"]) for r in rows]
         why = (
             f"not converged (loss still fell {np.nanmax(drops):.0%} over the last "
-            f"{window:g} of training > {tolerance:g})"
+            f"{window:g} {of} > {tolerance:g})"
         )
         info = {
             "size": int(size),
@@ -356,7 +358,7 @@ def convergence_rule(window: float, tolerance: float) -> SizeRule:
 
     text = (
         "longest run of widths at which every seed converged (running-best validation loss fell "
-        f"by <= {tolerance:g} over the last {window:g} of training)"
+        f"by <= {tolerance:g} over the last {window:g} {of})"
     )
     return SizeRule(text, check)
 

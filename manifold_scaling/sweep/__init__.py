@@ -8,6 +8,7 @@ extra: ``pip install 'manifold_scaling[dataframes]'``).
 """
 
 from .aggregate import load_records as load_records
+from .backends import Grouping as Grouping
 from .config_file import load_sweep_config as load_sweep_config
 from .frames import summary_to_dataframe as summary_to_dataframe
 from .frames import to_dataframe as to_dataframe
@@ -25,6 +26,7 @@ from .sharding import shard_leading_axis as shard_leading_axis
 from .sharding import unpad as unpad
 
 __all__ = [
+    "Grouping",
     "CorruptRecord",
     "ShardedBatch",
     "SweepError",

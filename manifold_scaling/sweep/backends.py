@@ -105,6 +105,36 @@ Outcome = TrialResult | TrialFailure
 Pending = Sequence[tuple[int, object]]  # (index in the sweep, config)
 
 
+def group_pending(pending: Pending, key: Callable | None, size: int = 0) -> list[list]:
+    """``pending`` split into groups of equal ``key(config)`` (config order kept), each cut into
+    runs of at most ``size`` trials (0: whole groups)."""
+    groups: dict = {}
+    for item in pending:
+        groups.setdefault(key(item[1]) if key else None, []).append(item)
+    if not size:
+        return list(groups.values())
+    return [items[i : i + size] for items in groups.values() for i in range(0, len(items), size)]
+
+
+def _run_group(batch_fn: Callable, items: list) -> Iterator[tuple[int, Outcome]]:
+    try:
+        results = execute_batch(batch_fn, [c for _, c in items])
+    except Exception as err:  # noqa: BLE001 - reported per trial, the sweep goes on
+        results = [_failure(err)] * len(items)
+    yield from zip((i for i, _ in items), results)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Trials a study runs together on every backend (e.g. every student of one d on one stream
+    of fresh batches): ``run(configs) -> [TrialOutput]`` runs one group, ``key(config)`` says
+    which group a trial belongs to. Records are still written per trial, so a killed sweep
+    resumes group by group."""
+
+    run: Callable
+    key: Callable
+
+
 class Backend:
     """``open()`` validates and connects (before anything is written); ``run()`` yields outcomes."""
 
@@ -124,9 +154,19 @@ class Backend:
 
 
 class LocalBackend(Backend):
-    """Sequential, in-process, in config order."""
+    """Sequential, in-process, in config order (group by group when the study groups trials)."""
+
+    def __init__(self, grouping: Grouping | None = None):
+        self.grouping = grouping
+
+    def describe(self):
+        return {"backend": self.name, **({"grouped": True} if self.grouping else {})}
 
     def run(self, trial_fn, pending):
+        if self.grouping is not None:
+            for items in group_pending(pending, self.grouping.key):
+                yield from _run_group(self.grouping.run, items)
+            return
         for index, config in pending:
             try:
                 yield index, execute_trial(trial_fn, config)
@@ -139,32 +179,26 @@ class DevicesBackend(Backend):
 
     name = "devices"
 
-    def __init__(self, batch_fn: Callable, batch_size: int, batch_key: Callable | None):
+    def __init__(
+        self, batch_fn: Callable, batch_size: int, batch_key: Callable | None, whole: bool = False
+    ):
         self.batch_fn, self.batch_size, self.batch_key = batch_fn, batch_size, batch_key
+        self.whole = whole  # a study's groups (one shared stream each) are never cut
 
     def open(self):
-        if self.batch_size == 0:
+        if self.batch_size == 0 and not self.whole:
             import jax
 
             # A few trials per device keeps devices busy while a crash loses little.
             self.batch_size = 8 * jax.device_count()
 
     def run(self, trial_fn, pending):
-        groups: dict = {}
-        for item in pending:
-            key = self.batch_key(item[1]) if self.batch_key else None
-            groups.setdefault(key, []).append(item)
-        for items in groups.values():
-            for start in range(0, len(items), self.batch_size):
-                chunk = items[start : start + self.batch_size]
-                try:
-                    results = execute_batch(self.batch_fn, [c for _, c in chunk])
-                except Exception as err:  # noqa: BLE001
-                    failure = _failure(err)
-                    results = [failure] * len(chunk)
-                yield from zip((i for i, _ in chunk), results)
+        for items in group_pending(pending, self.batch_key, 0 if self.whole else self.batch_size):
+            yield from _run_group(self.batch_fn, items)
 
     def describe(self):
+        if self.whole:
+            return {"backend": self.name, "devices_batch": "whole groups"}
         return {"backend": self.name, "devices_batch": self.batch_size}
 
 
@@ -173,8 +207,8 @@ class DaskBackend(Backend):
 
     name = "dask"
 
-    def __init__(self, options: SweepOptions):
-        self.options = options
+    def __init__(self, options: SweepOptions, grouping: Grouping | None = None):
+        self.options, self.grouping = options, grouping
         self.client = self.cluster = None
 
     def open(self):
@@ -203,6 +237,7 @@ class DaskBackend(Backend):
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # any free port: never collide with another cluster
+            env=worker_jax_env(self.options.workers),
         )
         self.client = Client(self.cluster, set_as_default=False)
         logger.info(
@@ -220,23 +255,36 @@ class DaskBackend(Backend):
             self._start_local_cluster()
         # Keys name the trial in the dashboard; the token keeps two sweeps' tasks apart.
         token, name = uuid.uuid4().hex[:8], getattr(trial_fn, "__name__", "trial")
-        index_of, futures = {}, []
-        for index, config in pending:
+        if self.grouping is not None:  # one task per group; its trials come back together
+            tasks = [
+                (execute_batch, self.grouping.run, [c for _, c in items], [i for i, _ in items])
+                for items in group_pending(pending, self.grouping.key)
+            ]
+        else:
+            tasks = [(execute_trial, trial_fn, config, [index]) for index, config in pending]
+        indices_of, futures = {}, []
+        for fn, run, arg, indices in tasks:
+            first = arg[0] if isinstance(arg, list) else arg
             future = self.client.submit(
-                execute_trial,
-                trial_fn,
-                config,
-                key=f"{name}-{config_hash(config)}-{token}",
+                fn,
+                run,
+                arg,
+                key=f"{name}-{config_hash(first)}-{len(indices)}-{token}",
                 retries=self.options.retries,
                 pure=False,
             )
-            index_of[future.key] = index
+            indices_of[future.key] = indices
             futures.append(future)
         completed = as_completed(futures, loop=self.client.loop)
         del futures  # as_completed holds the only references: results are freed once written
         for future in completed:
-            ok = future.status == "finished"
-            yield index_of[future.key], future.result() if ok else _dask_failure(future)
+            indices = indices_of[future.key]
+            if future.status != "finished":
+                yield from ((i, _dask_failure(future)) for i in indices)
+                continue
+            result = future.result()
+            results = result if isinstance(result, list) else [result]
+            yield from zip(indices, results)
 
     def close(self):
         if self.client is not None:
@@ -248,6 +296,23 @@ class DaskBackend(Backend):
     def describe(self):
         where = self.options.scheduler or f"LocalCluster({self.options.workers} workers)"
         return {"backend": self.name, "scheduler": where, "retries": self.options.retries}
+
+
+#: Each Dask worker process would otherwise let JAX preallocate 75 % of a GPU's memory for itself:
+#: workers sharing a GPU then fail to start. ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` makes JAX
+#: allocate as it goes, and ``XLA_PYTHON_CLIENT_MEM_FRACTION`` caps each worker's share. Values
+#: already set in the environment win (so a user can choose differently).
+JAX_WORKER_ENV = ("XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION")
+
+
+def worker_jax_env(n_workers: int) -> dict:
+    """The JAX memory settings for ``n_workers`` local Dask workers that may share one GPU."""
+    env = {
+        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+        # a little under an equal share, leaving room for the CUDA context of each process
+        "XLA_PYTHON_CLIENT_MEM_FRACTION": f"{0.9 / max(1, n_workers):.3f}",
+    }
+    return {k: os.environ.get(k, v) for k, v in env.items()}
 
 
 def _dask_failure(future) -> TrialFailure:
@@ -280,8 +345,10 @@ class SubmititBackend(Backend):
 
     name = "submitit"
 
-    def __init__(self, options: SweepOptions, out_dir: Path, study: str):
-        self.options, self.out_dir, self.study = options, out_dir, study
+    def __init__(
+        self, options: SweepOptions, out_dir: Path, study: str, grouping: Grouping | None = None
+    ):
+        self.options, self.out_dir, self.study, self.grouping = options, out_dir, study, grouping
         self.cluster = options.submitit_cluster
 
     def open(self):
@@ -307,10 +374,16 @@ class SubmititBackend(Backend):
             slurm_partition=self.options.slurm_partition,
             slurm_array_parallelism=self.options.workers,
         )
-        indices = [i for i, _ in pending]
-        jobs = executor.map_array(
-            execute_trial, itertools.repeat(trial_fn, len(indices)), [c for _, c in pending]
-        )
+        if self.grouping is not None:  # one job per group
+            groups = group_pending(pending, self.grouping.key)
+            indices = [[i for i, _ in items] for items in groups]
+            args = [[c for _, c in items] for items in groups]
+            fn, runs = execute_batch, itertools.repeat(self.grouping.run, len(groups))
+        else:
+            indices = [[i] for i, _ in pending]
+            args = [c for _, c in pending]
+            fn, runs = execute_trial, itertools.repeat(trial_fn, len(pending))
+        jobs = executor.map_array(fn, runs, args)
         by_job = {id(job): index for job, index in zip(jobs, indices)}
         logger.info("submitted %d submitit jobs (logs in %s)", len(jobs), folder)
         poll = 0.2 if self.cluster in ("local", "debug") else 5.0
@@ -320,9 +393,12 @@ class SubmititBackend(Backend):
                 done.add(id(job))
                 error = job.exception()
                 if error is None:
-                    yield by_job[id(job)], job.result()
+                    result = job.result()
+                    results = result if isinstance(result, list) else [result]
+                    yield from zip(by_job[id(job)], results)
                 else:
-                    yield by_job[id(job)], TrialFailure(str(error), {"job_id": job.job_id})
+                    failure = TrialFailure(str(error), {"job_id": job.job_id})
+                    yield from ((i, failure) for i in by_job[id(job)])
         finally:
             for job in jobs:
                 if id(job) not in done and not job.done():
@@ -337,15 +413,24 @@ class SubmititBackend(Backend):
 
 
 def make_backend(
-    options: SweepOptions, out_dir: Path, *, study: str, batch_fn=None, batch_key=None
+    options: SweepOptions,
+    out_dir: Path,
+    *,
+    study: str,
+    batch_fn=None,
+    batch_key=None,
+    grouping: Grouping | None = None,
 ) -> Backend:
+    """The backend ``options`` names. ``batch_fn``/``batch_key``: how the ``devices`` backend
+    batches trials; ``grouping``: trials that run together on every backend."""
     if options.backend == "dask":
-        return DaskBackend(options)
+        return DaskBackend(options, grouping)
     if options.backend == "submitit":
-        return SubmititBackend(options, Path(out_dir), study)
+        return SubmititBackend(options, Path(out_dir), study, grouping)
     if options.backend == "devices":
         if batch_fn is None:
             logger.info("backend 'devices' needs a batch_fn; this study has none: running locally")
-            return LocalBackend()
-        return DevicesBackend(batch_fn, options.devices_batch, batch_key)
-    return LocalBackend()
+            return LocalBackend(grouping)
+        key = grouping.key if grouping is not None else batch_key
+        return DevicesBackend(batch_fn, options.devices_batch, key, whole=grouping is not None)
+    return LocalBackend(grouping)

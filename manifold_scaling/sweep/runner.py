@@ -28,7 +28,7 @@ from .aggregate import (
     read_manifest,
     write_tables,
 )
-from .backends import TrialFailure, cached_provenance, make_backend
+from .backends import Grouping, TrialFailure, cached_provenance, make_backend
 from .options import SweepOptions
 from .progress import SweepProgress
 from .records import (
@@ -110,6 +110,7 @@ def run_sweep(
     options: SweepOptions = SweepOptions(),  # noqa: B008 - frozen, so a shared default is safe
     batch_fn: Callable | None = None,
     batch_key: Callable | None = None,
+    grouping: Grouping | None = None,
     study: str = "sweep",
     sweep_config=None,
 ) -> SweepResult:
@@ -118,7 +119,9 @@ def run_sweep(
     ``trial_fn`` must be a top-level importable function (Dask and submitit pickle it) and each
     config a frozen dataclass holding its own seed. With ``backend="devices"``, ``batch_fn``
     (list of configs -> list of TrialOutput) runs groups of configs; ``batch_key(config)``, if
-    given, keeps configs with different keys (e.g. shapes) out of the same group.
+    given, keeps configs with different keys (e.g. shapes) out of the same group. ``grouping``
+    (a :class:`~.backends.Grouping`) makes every backend run trials group by group (e.g. the
+    students of one d on one shared stream); records are still written per trial.
     Raises :class:`InputError` before writing anything when the configs, the output directory
     or the scheduler are unusable, and :class:`SweepError` at the end if any trial raised.
     """
@@ -135,7 +138,9 @@ def run_sweep(
             "helpers recompile per trial; define trial functions in an importable module",
             getattr(trial_fn, "__name__", trial_fn),
         )
-    backend = make_backend(options, out_dir, study=study, batch_fn=batch_fn, batch_key=batch_key)
+    backend = make_backend(
+        options, out_dir, study=study, batch_fn=batch_fn, batch_key=batch_key, grouping=grouping
+    )
     backend.open()
     try:
         with _OutDirLock(out_dir):

@@ -9,6 +9,7 @@
   et al. 2021 Sec. 2.1).
 """
 
+from ._config import Phase as Phase
 from ._config import TrainConfig as TrainConfig
 from ._config import ensure_precision as ensure_precision
 from ._config import make_optimizer as make_optimizer
@@ -19,7 +20,10 @@ from ._lbfgs import minimise_full_batch as minimise_full_batch
 from ._lbfgs import to_numpy as to_numpy
 from ._loop import OnlineResult as OnlineResult
 from ._loop import TrainResult as TrainResult
+from ._loop import online_phases as online_phases
 from ._loop import train_online as train_online
+from ._loop import train_online_flock as train_online_flock
+from ._loop import train_online_replicates as train_online_replicates
 from ._loop import train_student as train_student
 from ._loop import train_students as train_students
 from ._losses import evaluate_loss as evaluate_loss
@@ -31,6 +35,7 @@ __all__ = [
     "Convergence",
     "FullBatchResult",
     "OnlineResult",
+    "Phase",
     "TrainConfig",
     "TrainResult",
     "convergence",
@@ -39,10 +44,13 @@ __all__ = [
     "make_loss",
     "make_optimizer",
     "minimise_full_batch",
+    "online_phases",
     "regression_loss",
     "soft_cross_entropy_kl",
     "to_numpy",
     "train_online",
+    "train_online_flock",
+    "train_online_replicates",
     "train_student",
     "train_students",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import jax
@@ -76,6 +76,35 @@ class TrainConfig:
     @property
     def dtype(self):
         return jnp.float64 if self.precision == "float64" else jnp.float32
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a fresh-data schedule: ``steps`` optimiser steps on fresh batches of
+    ``batch_size`` points at a constant ``learning_rate`` (``None``: the TrainConfig's own
+    learning rate and schedule over the phase). Sharma & Kaplan 2020 (Sec. 3) train in three
+    such phases, growing the batch and finally cutting the learning rate; the optimiser state
+    carries over from one phase to the next.
+    """
+
+    steps: int
+    batch_size: int
+    learning_rate: float | None = None
+
+    def __post_init__(self):
+        check_int("phase.steps", self.steps, minimum=1)
+        check_int("phase.batch_size", self.batch_size, minimum=1)
+        if self.learning_rate is not None:
+            check_float("phase.learning_rate", self.learning_rate, minimum=0.0, strict_min=True)
+
+
+def phase_optimizer(config: TrainConfig, phase: Phase) -> optax.GradientTransformation:
+    """The optimiser of one phase. Every optimiser :func:`make_optimizer` builds keeps the same
+    state structure for any schedule, so a phase can start from the previous phase's state."""
+    if phase.learning_rate is None:
+        return make_optimizer(config, phase.steps)
+    constant = replace(config, learning_rate=phase.learning_rate, schedule="constant")
+    return make_optimizer(constant, phase.steps)
 
 
 def ensure_precision(precision: str) -> None:

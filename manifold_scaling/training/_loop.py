@@ -16,7 +16,7 @@ D (resolution-limited in N, Bahri et al. 2021 Table 1). Both are the same loop; 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -27,9 +27,16 @@ import optax
 
 from ..errors import check_int
 from ..manifolds import Embedder, sample_manifold
-from ..students import StudentConfig, cast_params, init_student, student_apply
+from ..students import StudentConfig, init_student, student_apply
 from ..teachers import Teacher
-from ._config import TrainConfig, as_typed_key, ensure_precision, make_optimizer
+from ._config import (
+    Phase,
+    TrainConfig,
+    as_typed_key,
+    ensure_precision,
+    make_optimizer,
+    phase_optimizer,
+)
 from ._lbfgs import full_batch_loss, refine, tree_where
 from ._losses import chunked_loss, make_loss
 
@@ -73,51 +80,91 @@ def fixed_set(x, y, batch: int, every: int, loss_fn) -> BatchSource:
 def fresh_draws(embedder: Embedder, teacher: Teacher, batch: int, every: int, dtype) -> BatchSource:
     """Fresh points from the manifold, labelled by the teacher, at every step: never reused.
 
-    A chunk's batches are drawn at once (one large teacher pass instead of many small ones). The
-    curve's training point is the mean fresh-batch loss over the chunk, an unbiased test estimate.
+    A chunk's points are drawn at once (one draw instead of many small ones); the teacher labels
+    each step's batch inside the step, once for every student that trains on the stream, so memory
+    holds one batch of teacher activations, not a chunk's. The curve's training point is the mean
+    fresh-batch loss over the chunk, an unbiased test estimate.
     """
 
     def draw(k):
         sample = sample_manifold(k, embedder, every * batch, dtype)
-        x = sample.x.reshape(every, batch, -1)
-        y = teacher(sample.z).astype(dtype).reshape(every, batch, -1)
-        return x, y
+        return sample.x.reshape(every, batch, -1), sample.z.reshape(every, batch, -1)
 
-    return BatchSource(draw, lambda xy: xy, lambda _, losses: losses.mean())
+    def label(xz):
+        x, z = xz
+        return x, teacher(z).astype(dtype)
+
+    return BatchSource(draw, label, lambda _, losses: losses.mean())
 
 
-def run_chunks(key, params, source: BatchSource, val_loss, *, loss_fn, opt, n_chunks, every):
-    """``n_chunks`` chunks of ``every`` optimiser steps in one ``lax.scan``.
+class LoopState(NamedTuple):
+    """What the loop carries for a flock of students that share one batch stream: per student
+    (tuples) its parameters, optimiser state and best-validation checkpoint; per flock, the
+    optimiser steps taken so far (so a later phase continues the step count)."""
 
-    After each chunk the validation loss is scored and the parameters are kept if it is the lowest
-    so far (best-validation checkpoint). Returns the kept parameters, their validation loss, the
-    step they were reached at, and the training and validation curves (one point per chunk).
+    params: tuple
+    opt_state: tuple
+    best_params: tuple
+    best_val: jax.Array  # [n_students]
+    best_step: jax.Array  # [n_students]
+    step: jax.Array
+
+
+def start_loop(students: tuple, opt, val_loss) -> LoopState:
+    """The state before the first step: each student's initial point is its first checkpoint."""
+    vals = jnp.stack([val_loss(p) for p in students])
+    opt_state = tuple(opt.init(p) for p in students)
+    zeros = jnp.zeros(len(students), jnp.asarray(0).dtype)
+    return LoopState(students, opt_state, students, vals, zeros, jnp.asarray(0))
+
+
+def run_chunks(
+    key, state: LoopState, source: BatchSource, val_loss, *, loss_fn, opt, n_chunks, every
+):
+    """``n_chunks`` chunks of ``every`` optimiser steps in one ``lax.scan``, for every student of
+    ``state`` on the same batches (each batch is made once, e.g. one teacher pass, for all).
+
+    After each chunk every student's validation loss is scored and its parameters are kept if it
+    is its lowest so far (best-validation checkpoint). Returns the new state and the training and
+    validation curves (one row per chunk, one column per student).
     """
     value_and_grad = jax.value_and_grad(lambda p, xb, yb: loss_fn(student_apply(p, xb), yb))
 
     def step(carry, inputs):
-        p, s = carry
-        loss, g = value_and_grad(p, *source.batch(inputs))
-        updates, s = opt.update(g, s, p)
-        return (optax.apply_updates(p, updates), s), loss
+        params, opt_states = carry
+        xb, yb = source.batch(inputs)
+        new_params, new_states, losses = [], [], []
+        for p, s in zip(params, opt_states):
+            loss, g = value_and_grad(p, xb, yb)
+            updates, s = opt.update(g, s, p)
+            new_params.append(optax.apply_updates(p, updates))
+            new_states.append(s)
+            losses.append(loss)
+        return (tuple(new_params), tuple(new_states)), jnp.stack(losses)
 
-    def chunk(carry, k):
-        p, s, best_p, best_val, best_step, i = carry
-        (p, s), losses = jax.lax.scan(step, (p, s), source.draw(k), length=every)
-        val = val_loss(p)
-        train = source.train_point(p, losses)
-        better = val < best_val
-        best_p = tree_where(better, p, best_p)
-        i = i + 1
-        best_step = jnp.where(better, i * every, best_step)
-        best_val = jnp.where(better, val, best_val)
-        return (p, s, best_p, best_val, best_step, i), (train, val)
+    def chunk(state, k):
+        (params, opt_states), losses = jax.lax.scan(
+            step, (state.params, state.opt_state), source.draw(k), length=every
+        )
+        vals = jnp.stack([val_loss(p) for p in params])
+        train = jnp.stack([source.train_point(p, losses[:, i]) for i, p in enumerate(params)])
+        better = vals < state.best_val
+        best = tuple(
+            tree_where(better[i], p, b) for i, (p, b) in enumerate(zip(params, state.best_params))
+        )
+        step_count = state.step + every
+        state = LoopState(
+            params,
+            opt_states,
+            best,
+            jnp.where(better, vals, state.best_val),
+            jnp.where(better, step_count, state.best_step),
+            step_count,
+        )
+        return state, (train, vals)
 
-    init_val = val_loss(params)
-    carry = (params, opt.init(params), params, init_val, jnp.asarray(0), jnp.asarray(0))
-    carry, (train_curve, val_curve) = jax.lax.scan(chunk, carry, jax.random.split(key, n_chunks))
-    _, _, best_p, best_val, best_step, _ = carry
-    return best_p, best_val, best_step, train_curve, val_curve
+    state, (train_curve, val_curve) = jax.lax.scan(chunk, state, jax.random.split(key, n_chunks))
+    return state, train_curve, val_curve
 
 
 # --- a fixed training set -------------------------------------------------------------------------
@@ -143,16 +190,19 @@ def _train_fixed(key, params, x, y, x_val, y_val, *, config, steps, task, loss_p
     every = config.eval_every
     source = fixed_set(x, y, min(config.batch_size, x.shape[0]), every, loss_fn)
     val_loss = partial(chunked_loss, x=x_val, y=y_val, loss_fn=loss_fn)
-    best_p, best_val, best_step, train_curve, val_curve = run_chunks(
+    opt = make_optimizer(config, steps)
+    state, train_curve, val_curve = run_chunks(
         key,
-        params,
+        start_loop((params,), opt, val_loss),
         source,
         val_loss,
         loss_fn=loss_fn,
-        opt=make_optimizer(config, steps),
+        opt=opt,
         n_chunks=steps // every,
         every=every,
     )
+    best_p, best_val, best_step = state.best_params[0], state.best_val[0], state.best_step[0]
+    train_curve, val_curve = train_curve[:, 0], val_curve[:, 0]
     if config.lbfgs_steps:
         best_p, best_val, best_step = refine(
             best_p,
@@ -286,6 +336,17 @@ class OnlineResult:
     curve_val: np.ndarray
 
 
+def online_phases(config: TrainConfig, steps: int | None, phases=()) -> tuple[Phase, ...]:
+    """The schedule of a fresh-data run: the given ``phases``, or one phase of ``steps`` steps at
+    the TrainConfig's batch size, learning rate and schedule. Each phase's steps are rounded up to
+    a multiple of ``config.eval_every`` (a chunk is the unit of the compiled loop)."""
+    if not phases:
+        check_int("steps", steps, minimum=1)
+        phases = (Phase(steps, config.batch_size),)
+    every = config.eval_every
+    return tuple(replace(p, steps=-(-p.steps // every) * every) for p in phases)
+
+
 def train_online(
     key,
     student: StudentConfig,
@@ -293,95 +354,200 @@ def train_online(
     embedder: Embedder,
     teacher: Teacher,
     *,
-    steps: int,
+    steps: int | None = None,
+    phases: tuple[Phase, ...] = (),
     x_val,
     y_val,
     task: str = "regression",
     loss_power: float = 2.0,
     init_params=None,
 ) -> OnlineResult:
-    """Train one student for ``steps`` Adam steps on fresh batches of ``config.batch_size`` points.
+    """Train one student on fresh batches: ``steps`` Adam steps of ``config.batch_size`` points,
+    or the ``phases`` given. Sharma & Kaplan 2020 (Sec. 3) measure alpha_N this way, with no
+    training set at all.
 
-    ``key`` draws the initialisation (unless ``init_params`` is given) and every batch. ``steps``
-    is rounded up to a multiple of ``config.eval_every``. Sharma & Kaplan 2020 (Sec. 3) measure
-    alpha_N this way, with no training set at all.
+    ``key`` is split into the initialisation (unless ``init_params`` is given) and the batch
+    stream. :func:`train_online_flock` trains many students on one stream.
     """
-    check_int("steps", steps, minimum=1)
+    ensure_precision(config.precision)
+    k_init, k_stream = jax.random.split(as_typed_key(key))
+    if init_params is None:
+        init_params = init_student(k_init, student, np.shape(x_val)[-1], np.shape(y_val)[-1])
+    return train_online_flock(
+        k_stream,
+        [init_params],
+        config,
+        embedder,
+        teacher,
+        steps=steps,
+        phases=phases,
+        x_val=x_val,
+        y_val=y_val,
+        task=task,
+        loss_power=loss_power,
+    )[0]
+
+
+def train_online_flock(
+    stream_key,
+    students: list,
+    config: TrainConfig,
+    embedder: Embedder,
+    teacher: Teacher,
+    *,
+    steps: int | None = None,
+    phases: tuple[Phase, ...] = (),
+    x_val,
+    y_val,
+    task: str = "regression",
+    loss_power: float = 2.0,
+) -> list[OnlineResult]:
+    """Train every student of ``students`` (initial parameters, any widths) on one stream of fresh
+    batches drawn by ``stream_key``: one sample and one teacher pass per step serve them all.
+
+    A student's result does not depend on which other students share its stream: alone, with the
+    same key and initial parameters, it gets the same numbers (up to XLA reordering float sums).
+    """
+    results = train_online_replicates(
+        as_typed_key(stream_key)[None],
+        [jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], p) for p in students],
+        config,
+        embedder.config,
+        teacher.config,
+        jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], embedder.params),
+        jax.tree_util.tree_map(
+            lambda a: jnp.asarray(a)[None], (teacher.params, teacher.mean, teacher.std)
+        ),
+        steps=steps,
+        phases=phases,
+        x_val=jnp.asarray(x_val)[None],
+        y_val=jnp.asarray(y_val)[None],
+        task=task,
+        loss_power=loss_power,
+        batched=False,
+    )
+    return [r[0] for r in results]
+
+
+def train_online_replicates(
+    stream_keys,
+    students: list,
+    config: TrainConfig,
+    manifold,
+    teacher_config,
+    embed_params,
+    teacher_arrays,
+    *,
+    steps: int | None = None,
+    phases: tuple[Phase, ...] = (),
+    x_val,
+    y_val,
+    task: str = "regression",
+    loss_power: float = 2.0,
+    batched: bool = True,
+    shard=None,
+) -> list[list[OnlineResult]]:
+    """The shared-stream trainer: R replicates (each its own stream key, embedding, teacher and
+    validation set; leading axis R on every array), each training the same list of students
+    (``students[j]``: student j's initial parameters stacked over replicates) on its own stream.
+
+    ``batched=True`` runs the replicates as one vmapped program (``shard`` optionally places the
+    replicate axis over devices, see ``sweep.sharding``); ``batched=False`` runs them one after
+    another. Returns ``results[j][r]``.
+    """
     ensure_precision(config.precision)
     dtype = config.dtype
-    n_chunks = int(np.ceil(steps / config.eval_every))
-    steps = n_chunks * config.eval_every
-    k_init, k_train = jax.random.split(as_typed_key(key))
-    x_val = jnp.asarray(x_val, dtype)
-    y_val = jnp.asarray(y_val, dtype)
-    if init_params is None:
-        init_params = init_student(k_init, student, x_val.shape[-1], y_val.shape[-1])
-    params = cast_params(init_params, dtype)
-    best_p, best_val, best_step, train_curve, val_curve = _train_fresh(
-        k_train,
-        params,
-        embedder.params,
-        (teacher.params, teacher.mean, teacher.std),
-        x_val,
-        y_val,
-        manifold=embedder.config,
-        teacher_config=teacher.config,
+    phases = online_phases(config, steps, phases)
+    cast = partial(jax.tree_util.tree_map, lambda a: jnp.asarray(a, dtype))
+    args = (
+        as_typed_key(jnp.asarray(stream_keys)),
+        tuple(cast(p) for p in students),
+        embed_params,
+        teacher_arrays,
+        jnp.asarray(x_val, dtype),
+        jnp.asarray(y_val, dtype),
+    )
+    kw = dict(
+        manifold=manifold,
+        teacher_config=teacher_config,
         config=config,
-        n_chunks=n_chunks,
+        phases=phases,
         task=task,
         loss_power=float(loss_power),
     )
-    return OnlineResult(
-        params=best_p,
-        val_loss=float(best_val),
-        best_step=int(best_step),
-        steps=steps,
-        samples_seen=steps * config.batch_size,
-        curve_steps=np.arange(1, n_chunks + 1) * config.eval_every,
-        curve_train=np.asarray(train_curve, np.float64),
-        curve_val=np.asarray(val_curve, np.float64),
-    )
+    n_rep = args[0].shape[0]
+    if batched and n_rep > 1:
+        if shard is not None:
+            args, unpad = shard(args)
+        out = _train_stream_replicates(*args, **kw)
+        if shard is not None:
+            out = unpad(out)
+    else:
+        outs = [
+            _train_stream_one(*jax.tree_util.tree_map(lambda a, r=r: a[r], args), **kw)
+            for r in range(n_rep)
+        ]
+        out = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *outs)
+    best_params, best_val, best_step, train_curve, val_curve = out
+    total = sum(p.steps for p in phases)
+    curve_steps = np.arange(1, total // config.eval_every + 1) * config.eval_every
+    samples = sum(p.steps * p.batch_size for p in phases)
+    return [
+        [
+            OnlineResult(
+                params=jax.tree_util.tree_map(lambda a, r=r: a[r], best_params[j]),
+                val_loss=float(best_val[r, j]),
+                best_step=int(best_step[r, j]),
+                steps=total,
+                samples_seen=samples,
+                curve_steps=curve_steps,
+                curve_train=np.asarray(train_curve[r, :, j], np.float64),
+                curve_val=np.asarray(val_curve[r, :, j], np.float64),
+            )
+            for r in range(n_rep)
+        ]
+        for j in range(len(students))
+    ]
 
 
-@partial(
-    jax.jit,
-    static_argnames=("manifold", "teacher_config", "config", "n_chunks", "task", "loss_power"),
-)
-def _train_fresh(
-    key,
-    params,
-    embed_params,
-    teacher_arrays,
-    x_val,
-    y_val,
-    *,
-    manifold,
-    teacher_config,
-    config,
-    n_chunks,
-    task,
-    loss_power,
-):
+def _train_stream(
+    key, students, embed_params, teacher_arrays, x_val, y_val, *, manifold, teacher_config,
+    config, phases, task, loss_power,
+):  # fmt: skip
+    """One replicate's stream: every phase in turn, the optimiser state carried across phases."""
     dtype = x_val.dtype
     every = config.eval_every
     loss_fn = make_loss(task, loss_power)
-    source = fresh_draws(
-        Embedder(manifold, embed_params),
-        Teacher(teacher_config, *teacher_arrays),
-        config.batch_size,
-        every,
-        dtype,
-    )
+    embedder = Embedder(manifold, embed_params)
+    teacher = Teacher(teacher_config, *teacher_arrays)
     # The validation set is scored in one pass (not chunked): the numbers online runs have always
     # reported, bit for bit.
     val_loss = full_batch_loss(loss_fn, x_val, y_val)
-    return run_chunks(
-        key,
-        params,
-        source,
-        val_loss,
-        loss_fn=loss_fn,
-        opt=make_optimizer(config, n_chunks * every),
-        n_chunks=n_chunks,
-        every=every,
-    )
+    state, curves = None, []
+    for i, phase in enumerate(phases):
+        opt = phase_optimizer(config, phase)
+        if state is None:
+            state = start_loop(tuple(students), opt, val_loss)
+        state, train_curve, val_curve = run_chunks(
+            key if len(phases) == 1 else jax.random.fold_in(key, i),
+            state,
+            fresh_draws(embedder, teacher, phase.batch_size, every, dtype),
+            val_loss,
+            loss_fn=loss_fn,
+            opt=opt,
+            n_chunks=phase.steps // every,
+            every=every,
+        )
+        curves.append((train_curve, val_curve))
+    train_curve = jnp.concatenate([c[0] for c in curves])
+    val_curve = jnp.concatenate([c[1] for c in curves])
+    return state.best_params, state.best_val, state.best_step, train_curve, val_curve
+
+
+_STREAM_STATIC = ("manifold", "teacher_config", "config", "phases", "task", "loss_power")
+_train_stream_one = jax.jit(_train_stream, static_argnames=_STREAM_STATIC)
+
+
+@partial(jax.jit, static_argnames=_STREAM_STATIC)
+def _train_stream_replicates(*args, **kw):
+    return jax.vmap(partial(_train_stream, **kw))(*args)
