@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import keys
-from ..configs import config_hash
+from ..configs import config_hash, config_to_dict
 from ..errors import InputError, check_choice, check_float, check_int
 from ..fields import draw_matern_field
 from ..learners import LEARNERS, MAX_SIMPLEX_DIM, fit_predict, interior_mask
@@ -280,11 +280,21 @@ def reference_losses(config: TrialConfig, data: TrialData, loss) -> tuple[dict, 
 def run_trials(
     configs: list[TrialConfig], *, batched: bool = False, shard=None
 ) -> list[TrialOutput]:
-    """Run trials that share everything but their seeds, optionally as one vmapped batch: the
-    reference learners on each training set, then the network (if asked for) on all of them."""
+    """Run trials of one :func:`batch_key` (seeds and sizes), optionally as one vmapped batch:
+    the reference learners on each training set, then the network (if asked for) on all of them.
+
+    Each trial draws its own embedding and teacher (``data_seed``); sets of different sizes are
+    zero-padded to the largest, each student sampling only its own points. A trial gets what it
+    gets alone, up to the order of float sums (run alone it is never padded).
+    """
     first = configs[0]
-    embedder, teacher = trial_setup(first)
-    data = [trial_data(c, embedder, teacher) for c in configs]
+    if any(batch_key(c) != batch_key(first) for c in configs[1:]):
+        raise ValueError("run_trials: configs differ in more than seeds and training-set size")
+    setups: dict = {}
+    for c in configs:
+        if (c.data_seed, c.manifold, c.teacher) not in setups:
+            setups[c.data_seed, c.manifold, c.teacher] = trial_setup(c)
+    data = [trial_data(c, *setups[c.data_seed, c.manifold, c.teacher]) for c in configs]
     task, power = first.teacher.task, first.loss_power
     loss = lambda pred, y: float(np.mean(np.abs(pred - y) ** power))  # noqa: E731 (regression)
     metrics, interiors = [], []
@@ -294,27 +304,30 @@ def run_trials(
         interiors.append(inside)
     if "network" not in first.learners:
         return [TrialOutput(m, {}) for m in metrics]
+    sizes = [c.n_train for c in configs]
+    pad = lambda a: jnp.pad(a, [(0, max(sizes) - len(a))] + [(0, 0)] * (a.ndim - 1))  # noqa: E731
     stack = lambda part, j: jnp.stack([getattr(d, part)[j] for d in data])  # noqa: E731
     results = train_students(
         jnp.stack([keys.trial_keys(c.seed, c.data_seed, c.n_train).student for c in configs]),
         first.student,
         first.train,
-        stack("train", 1),
-        stack("train", 2),
+        jnp.stack([pad(jnp.asarray(d.train[1])) for d in data]),
+        jnp.stack([pad(jnp.asarray(d.train[2])) for d in data]),
         stack("val", 1),
         stack("val", 2),
         task=task,
         loss_power=power,
         batched=batched,
         shard=shard,
+        n_valid=None if len(set(sizes)) == 1 else sizes,
     )
     n_params = parameter_count(first.student, first.manifold.input_dim, first.teacher.output_dim)
     dtype = first.train.dtype
     outputs = []
-    for dat, res, extra, inside in zip(data, results, metrics, interiors):
+    for c, dat, res, extra, inside in zip(configs, data, results, metrics, interiors):
         x_test, y_test = jnp.asarray(dat.test[1], dtype), jnp.asarray(dat.test[2], dtype)
         test = evaluate_loss(res.params, x_test, y_test, task=task, loss_power=power)
-        m = {**network_metrics(res, test, n_params, first.n_train), **extra}
+        m = {**network_metrics(res, test, n_params, c.n_train), **extra}
         if len(first.learners) > 1 or first.hull_size is not None:
             m["test_loss_interior"] = evaluate_loss(
                 res.params, x_test[inside], y_test[inside], task=task, loss_power=power
@@ -409,8 +422,23 @@ def run_trials_on_devices(configs: list[TrialConfig]) -> list[TrialOutput]:
 
 
 def batch_key(config: TrialConfig) -> str:
-    """Trials that differ only in their seed (and draw the same teacher) share one program."""
-    return config_hash(replace(config, seed=0))
+    """Trials that can share one vmapped program: the same everything but ``seed``,
+    ``data_seed`` and ``n_train``, with one step budget and minibatch size.
+
+    Sizes mix only when each student samples minibatches from its own (padded) set: full-batch
+    training (batch >= n_train) and the L-BFGS polish use the whole set, so they keep their size.
+    """
+    t, n = config.train, config.n_train
+    shared = {k: v for k, v in config_to_dict(config).items() if k not in ("seed", "data_seed")}
+    whole_set = t.batch_size >= n or t.lbfgs_steps > 0
+    return config_hash(
+        {
+            **shared,
+            "n_train": n if whole_set else None,
+            "steps": t.steps_for(n),
+            "batch": min(t.batch_size, n),
+        }
+    )
 
 
 # --- fresh data every step (model scaling) -------------------------------------------------------

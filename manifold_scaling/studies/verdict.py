@@ -343,15 +343,18 @@ def convergence_rule(window: float, tolerance: float, *, phased: bool = False) -
     def check(size, rows):
         test, drops = _column(rows, "test_loss"), _column(rows, "late_drop", np.nan)
         conv = [bool(r["converged"]) for r in rows]
+        worst = float(np.max(drops[np.isfinite(drops)])) if np.isfinite(drops).any() else np.nan
         why = (
-            f"not converged (loss still fell {np.nanmax(drops):.0%} over the last "
-            f"{window:g} {of} > {tolerance:g})"
+            f"not converged (loss still fell {worst:.0%} over the last {window:g} {of} > "
+            f"{tolerance:g})"
+            if np.isfinite(worst)
+            else f"not converged (too few evaluations in the last {window:g} {of} to judge)"
         )
         info = {
             "size": int(size),
             "width": int(rows[0].get("width", 0)),
             "test_loss_mean": _geo_mean(test),
-            "late_drop_max": float(np.nanmax(drops)),
+            "late_drop_max": worst,
             "converged": conv,
         }
         return _judge(test, [(not all(conv), why)], info)

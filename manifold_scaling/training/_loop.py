@@ -38,7 +38,7 @@ from ._config import (
     phase_optimizer,
 )
 from ._lbfgs import full_batch_loss, refine, tree_where
-from ._losses import chunked_loss, make_loss
+from ._losses import chunked_loss, make_loss, masked_loss
 
 
 class BatchSource(NamedTuple):
@@ -54,18 +54,29 @@ class BatchSource(NamedTuple):
     train_point: Callable[[Any, Any], Any]
 
 
-def fixed_set(x, y, batch: int, every: int, loss_fn) -> BatchSource:
+def fixed_set(x, y, batch: int, every: int, loss_fn, n_valid=None) -> BatchSource:
     """Minibatches of a fixed training set: ``batch`` indices drawn with replacement per step.
 
     The curve's training point is the loss on the whole set (the interpolation diagnostic).
+    ``n_valid`` (traceable): the set is the first ``n_valid`` rows of ``x``, padded so that sets
+    of different sizes share one vmapped program; indices are drawn below ``n_valid`` (the same
+    draws as from the unpadded set) and the loss is a masked mean. Full-batch training of a
+    padded set is not supported (the caller keeps those sets unpadded).
     """
     n = x.shape[0]
 
-    def whole_set_loss(p, _):
-        return chunked_loss(p, x, y, loss_fn)
+    if n_valid is None:
 
-    if batch == n:  # full batch: nothing to draw
-        return BatchSource(lambda _: None, lambda _: (x, y), whole_set_loss)
+        def whole_set_loss(p, _):
+            return chunked_loss(p, x, y, loss_fn)
+
+        if batch == n:  # full batch: nothing to draw
+            return BatchSource(lambda _: None, lambda _: (x, y), whole_set_loss)
+    else:
+        n = n_valid
+
+        def whole_set_loss(p, _):
+            return masked_loss(p, x, y, n_valid, loss_fn)
 
     def draw(k):
         # One key per step, each drawing its own indices, so a key gives the same minibatches
@@ -184,11 +195,13 @@ class TrainResult:
     curve_val: np.ndarray
 
 
-def _train_fixed(key, params, x, y, x_val, y_val, *, config, steps, task, loss_power):
-    """One student on one training set: the loop, then the optional L-BFGS polish."""
+def _train_fixed(key, params, x, y, x_val, y_val, n_valid=None, *, config, steps, task, loss_power):
+    """One student on one training set (its first ``n_valid`` rows when padded): the loop, then
+    the optional L-BFGS polish (never on a padded set)."""
     loss_fn = make_loss(task, loss_power)
     every = config.eval_every
-    source = fixed_set(x, y, min(config.batch_size, x.shape[0]), every, loss_fn)
+    batch = min(config.batch_size, x.shape[0]) if n_valid is None else config.batch_size
+    source = fixed_set(x, y, batch, every, loss_fn, n_valid)
     val_loss = partial(chunked_loss, x=x_val, y=y_val, loss_fn=loss_fn)
     opt = make_optimizer(config, steps)
     state, train_curve, val_curve = run_chunks(
@@ -213,7 +226,7 @@ def _train_fixed(key, params, x, y, x_val, y_val, *, config, steps, task, loss_p
             config.lbfgs_steps,
             steps,
         )
-    best_train = chunked_loss(best_p, x, y, loss_fn)
+    best_train = source.train_point(best_p, None)
     return best_p, best_train, best_val, best_step, train_curve, val_curve
 
 
@@ -222,9 +235,9 @@ _train_one = jax.jit(_train_fixed, static_argnames=_STATIC)
 
 
 @partial(jax.jit, static_argnames=_STATIC)
-def _train_many(keys, params, x, y, x_val, y_val, *, config, steps, task, loss_power):
+def _train_many(keys, params, x, y, x_val, y_val, n_valid, *, config, steps, task, loss_power):
     fn = partial(_train_fixed, config=config, steps=steps, task=task, loss_power=loss_power)
-    return jax.vmap(fn)(keys, params, x, y, x_val, y_val)
+    return jax.vmap(fn)(keys, params, x, y, x_val, y_val, n_valid)
 
 
 def train_student(
@@ -267,18 +280,49 @@ def train_students(
     loss_power: float = 2.0,
     batched: bool = True,
     shard=None,
+    n_valid=None,
 ) -> list[TrainResult]:
     """Train a batch of same-shaped students (e.g. seeds at one D).
 
     ``batched=True`` runs them as one vmapped program (faster for small students; for width-256
     students on a CPU a loop is faster, ``benchmarks/training_throughput.py`` measures it);
     ``shard`` optionally places the batch axis over devices (see ``sweep.sharding``).
+
+    ``n_valid`` (one int per student, or None): student i's training set is the first
+    ``n_valid[i]`` rows of ``x_train[i]``, the rest padding, so that sets of different sizes run
+    in one program. They must share one step budget and minibatch size, smaller than every set
+    (full-batch steps and L-BFGS would see the padding). A student gets what it gets alone, up to
+    the order of float sums in its whole-set training loss.
     """
     ensure_precision(config.precision)
     dtype = config.dtype
+    if n_valid is not None:
+        sizes = [int(v) for v in np.asarray(n_valid).reshape(-1)]
+        if len(sizes) != x_train.shape[0] or not 1 <= min(sizes) <= max(sizes) <= x_train.shape[1]:
+            raise ValueError(f"n_valid: one size in [1, {x_train.shape[1]}] per student")
+        if len(set(sizes)) == 1:  # one size: trim the padding, today's path
+            x_train, y_train, n_valid = x_train[:, : sizes[0]], y_train[:, : sizes[0]], None
+        elif not batched:  # one at a time: each on its own unpadded set
+            return [
+                train_students(
+                    keys[i : i + 1], student, config, x_train[i : i + 1, :v],
+                    y_train[i : i + 1, :v], x_val[i : i + 1], y_val[i : i + 1], task=task,
+                    loss_power=loss_power, batched=False,
+                )[0]
+                for i, v in enumerate(sizes)
+            ]  # fmt: skip
+        else:
+            budgets = {(config.steps_for(v), min(config.batch_size, v)) for v in sizes}
+            if len(budgets) > 1 or config.batch_size >= min(sizes) or config.lbfgs_steps:
+                raise ValueError(
+                    "train_students: padded sets need one step budget and minibatch size, a "
+                    "minibatch smaller than every set and no L-BFGS (got sizes "
+                    f"{sorted(set(sizes))}, lbfgs_steps={config.lbfgs_steps})"
+                )
+            n_valid = jnp.asarray(sizes, jnp.int32)
     n_students, n = x_train.shape[0], x_train.shape[1]
+    steps = config.steps_for(n if n_valid is None else sizes[0])  # the real size, not the padded
     out_dim = y_train.shape[-1]
-    steps = config.steps_for(n)
     keys = as_typed_key(jnp.asarray(keys))
     init_keys, train_keys = jax.vmap(jax.random.split, out_axes=1)(keys)
     params = [
@@ -290,7 +334,7 @@ def train_students(
     kw = dict(config=config, steps=steps, task=task, loss_power=float(loss_power))
     if batched and n_students > 1:
         stacked = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *params)
-        args = (train_keys, stacked, x_train, y_train, x_val, y_val)
+        args = (train_keys, stacked, x_train, y_train, x_val, y_val, n_valid)
         if shard is not None:
             args, unpad = shard(args)
         out = _train_many(*args, **kw)

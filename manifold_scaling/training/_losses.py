@@ -49,6 +49,22 @@ def chunked_loss(params, x, y, loss_fn, chunk=8192):
     return total / n
 
 
+def masked_loss(params, x, y, n_valid, loss_fn, chunk=8192):
+    """Loss over the first ``n_valid`` rows of ``x`` (``n_valid`` may be traced): a training set
+    padded to its batch's largest set is scored on its own points only.
+
+    A per-row loss summed and divided by ``n_valid``: equal to :func:`chunked_loss` on the unpadded
+    set up to the order of the float sums.
+    """
+    row_loss = jax.vmap(lambda pred, target: loss_fn(pred[None], target[None]))
+    total = 0.0
+    for i in range(0, x.shape[0], chunk):
+        xb, yb = x[i : i + chunk], y[i : i + chunk]
+        keep = jnp.arange(i, i + xb.shape[0]) < n_valid
+        total = total + jnp.sum(jnp.where(keep, row_loss(student_apply(params, xb), yb), 0.0))
+    return total / n_valid
+
+
 def evaluate_loss(params, x, y, *, task="regression", loss_power=2.0) -> float:
     """Loss of a student on a (possibly large) set, evaluated in chunks."""
     return float(_jit_eval(params, x, y, task, loss_power))
