@@ -26,85 +26,27 @@ SIZES = {
     "gpu": {
         "stream": (10, 0.01),
         "data": (8, (64, 128, 256, 512, 1024, 2048, 4096, 8192), 4000),
-        "model_flags": ["--budget-fraction", "0.005", "0.01"],
-        "data_flags": ["--dims", "2", "3", "4", "--train-steps", "4000"],
+        "model_flags": "--dims 4 --budget-fraction 0.005 0.01".split(),
+        "data_flags": "--dims 2 3 --train-steps 4000".split(),
     },
     "cpu": {
         "stream": (2, 0.0005),
         "data": (2, (64, 128, 256, 512), 500),
-        "model_flags": [
-            "--dims",
-            "3",
-            "--seeds",
-            "2",
-            "--n-widths",
-            "4",
-            "--budget-fraction",
-            "0.0005",
-            "0.001",
-        ],  # fmt: skip
-        "data_flags": [
-            "--dims",
-            "2",
-            "--seeds",
-            "2",
-            "--sizes",
-            "64",
-            "128",
-            "256",
-            "512",
-            "--train-steps",
-            "500",
-        ],  # fmt: skip
+        "model_flags": "--dims 3 --seeds 2 --n-widths 4 --budget-fraction 0.0005 0.001".split(),
+        "data_flags": "--dims 2 --seeds 2 --sizes 64 128 256 512 --train-steps 500".split(),
     },
     "tiny": {
         "stream": (2, 0.0005),
         "data": (2, (64, 128, 256), 200),
-        "model_flags": [
-            "--dims",
-            "2",
-            "--seeds",
-            "2",
-            "--n-widths",
-            "3",
-            "--teacher-width",
-            "32",
-            "--precision",
-            "float32",
-            "--budget-fraction",
-            "0.0005",
-            "0.001",
-            "--phase-steps",
-            "200000",
-            "100000",
-            "100000",
-            "--n-test",
-            "400",
-            "--n-val",
-            "128",
-            "--bootstrap",
-            "50",
-        ],  # fmt: skip
-        "data_flags": [
-            "--dims",
-            "2",
-            "--seeds",
-            "2",
-            "--sizes",
-            "64",
-            "128",
-            "256",
-            "--train-steps",
-            "200",
-            "--width",
-            "32",
-            "--n-test",
-            "512",
-            "--n-val",
-            "128",
-            "--bootstrap",
-            "50",
-        ],  # fmt: skip
+        "model_flags": (
+            "--dims 2 --seeds 2 --n-widths 3 --teacher-width 32 --precision float32 "
+            "--budget-fraction 0.0005 0.001 --phase-steps 200000 100000 100000 --n-test 400 "
+            "--n-val 128 --bootstrap 50"
+        ).split(),
+        "data_flags": (
+            "--dims 2 --seeds 2 --sizes 64 128 256 --train-steps 200 --width 32 --n-test 512 "
+            "--n-val 128 --bootstrap 50"
+        ).split(),
     },
 }
 

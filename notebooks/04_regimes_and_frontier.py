@@ -89,7 +89,9 @@ if ms:
     window = config.get("convergence_window", 0.25)
     tolerance = config.get("convergence_tol", 0.1)
     for row in ms_rows:
-        curve = curves.get((row["d"], row.get("width"), row["seed"]))
+        curve = curves.get(
+            (row["d"], row.get("width"), row["seed"], row.get("budget_fraction", 1.0))
+        )
         if curve is not None:
             conv = convergence(curve["curve_val"], window=window, tolerance=tolerance)
             row["converged"], row["late_drop"] = conv.converged, conv.late_drop

@@ -118,3 +118,14 @@ def table_rows(path) -> list[dict]:
 
     with open(path, newline="") as fh:
         return [{k: v for k, v in row.items() if k != "wall_time_s"} for row in csv.DictReader(fh)]
+
+
+def toy_size(config: ToyConfig) -> int:
+    """The group of a toy trial (its size), for sweeps that run in groups."""
+    return config.size
+
+
+def toy_group(configs: list[ToyConfig]) -> list[TrialOutput]:
+    """``toy_batch`` that also records, in ``metrics["group"]``, how many trials ran together."""
+    outs = toy_batch(configs)
+    return [TrialOutput({**o.metrics, "group": len(configs)}, o.arrays) for o in outs]

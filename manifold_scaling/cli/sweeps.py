@@ -7,6 +7,7 @@ shows the real defaults. Precedence: the command's config < ``--config FILE`` < 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -72,6 +73,10 @@ def _report_reproduce(summary: dict) -> str:
     )
 
 
+def _finite(x) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
 def _report_model_scaling(summary: dict) -> str:
     results = summary["results"]
     fractions = sorted({r.get("budget_fraction", 1.0) for r in results})
@@ -84,7 +89,11 @@ def _report_model_scaling(summary: dict) -> str:
     for res in summary["results"]:
         flags = ", ".join(
             f"N={p['size']}: {'converged' if p['passes'] else 'NOT converged'} "
-            f"(late drop {p['late_drop_max']:.0%})"
+            + (
+                f"(late drop {p['late_drop_max']:.0%})"
+                if _finite(p.get("late_drop_max"))
+                else "(too short to judge)"
+            )
             for p in res["diagnostics"]["per_size"]
         )
         label = f"d={res['d']}" + (

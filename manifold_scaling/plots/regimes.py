@@ -45,8 +45,9 @@ def convergence_curves(
 ) -> Figure:
     """Validation loss vs step for every width (first seed), one panel per d; dashed = unconverged.
 
-    ``curves`` maps ``(d, width, seed)`` to arrays ``curve_steps`` and ``curve_val``; ``ax``, when
-    given, holds one Axes per result.
+    ``curves`` maps ``(d, width, seed)`` or ``(d, width, seed, budget fraction)`` (as
+    ``model_scaling.load_curves`` reads them) to arrays ``curve_steps`` and ``curve_val``; ``ax``,
+    when given, holds one Axes per result.
     """
     results = results_of(summary, what="convergence curves")
     n = max(len(results), 1)
@@ -63,7 +64,12 @@ def convergence_curves(
         )
         missing = []
         for color, r in zip(colours(len(pts)), pts):
-            arr = curves.get((d, r.get("width"), r.get("seed"))) if curves else None
+            key = (d, r.get("width"), r.get("seed"))
+            arr = (
+                (curves.get(key) or curves.get((*key, r.get("budget_fraction", 1.0))))
+                if curves
+                else None
+            )
             steps, val = _curve(arr, "curve_steps"), _curve(arr, "curve_val")
             if not len(val) or len(steps) != len(val):
                 missing.append(r.get("width"))

@@ -217,6 +217,7 @@ def analyse(config: ModelScalingConfig, rows: list[dict], reps) -> list[Verdict]
             diagnostics={"size_axis": "parameters N"},
             extra={"budget_fraction": fraction, **_layer_ids(at), **_budget_time(at, fraction)},
         )  # fmt: skip
+    project_full_budget(verdicts)
     return verdicts
 
 
@@ -231,10 +232,27 @@ def _layer_ids(rows: list[dict]) -> dict:
 
 
 def _budget_time(rows: list[dict], fraction: float) -> dict:
-    """The measured training time of this (fraction, d) and a full budget's, projected: the work
-    per step is fixed, so the time scales with the steps, i.e. with 1 / fraction."""
-    wall = float(sum(r.get("wall_time_s", 0.0) for r in rows))
-    return {"wall_time_s": wall, "projected_full_budget_s": wall / fraction}
+    """The measured training time of one (fraction, d) group (compilation included)."""
+    return {"wall_time_s": float(sum(r.get("wall_time_s", 0.0) for r in rows))}
+
+
+def project_full_budget(verdicts: list[Verdict]) -> None:
+    """Add to each verdict the time a full budget would take here, projected from the measured
+    times: per d, a line t = c + T F through the budget fractions run (c: compilation and
+    evaluation, T: the full budget's training) when there are two or more and T > 0; else t / F
+    at that fraction (an upper bound: the fixed costs are scaled too)."""
+    for d in {v.d for v in verdicts}:
+        mine = [v for v in verdicts if v.d == d]
+        f = np.array([v.extra["budget_fraction"] for v in mine])
+        t = np.array([v.extra["wall_time_s"] for v in mine])
+        slope, intercept = np.polyfit(f, t, 1) if len(mine) > 1 else (0.0, 0.0)
+        for v, fi, ti in zip(mine, f, t):
+            if slope > 0:
+                v.extra["projected_full_budget_s"] = float(intercept + slope)
+                v.extra["projection"] = "a line through the measured times of every fraction"
+            else:
+                v.extra["projected_full_budget_s"] = float(ti / fi)
+                v.extra["projection"] = "the measured time / the fraction (an upper bound)"
 
 
 def budget_table(verdicts: list[Verdict]) -> list[dict]:

@@ -489,18 +489,23 @@ def run_online_trial(config: OnlineTrialConfig) -> TrialOutput:
 
 
 def run_online_group(
-    configs: list[OnlineTrialConfig], *, batched: bool = True, shard=None
+    configs: list[OnlineTrialConfig], *, batched: bool | None = None, shard=None
 ) -> list[TrialOutput]:
     """Unlimited-data trials that differ only in width and replicate, on shared streams.
 
     Every replicate (``seed``, ``data_seed``: its own teacher, embedding, validation and test sets
     and stream of fresh batches) trains all the group's widths on that one stream: one sample and
     one teacher pass per step serve every width (Sharma & Kaplan 2020's teacher costs far more per
-    step than any of their students). The replicates run as one vmapped program (``batched``),
-    optionally sharded over devices. A trial's numbers do not depend on its group: run alone it
-    gets the same keys, stream and initialisation (equal up to XLA reordering float sums).
-    Convergence is judged later, from the stored validation curve, by the study's rule.
+    step than any of their students). ``batched``: the replicates run as one vmapped program
+    (always when ``shard`` places them over devices); ``None`` (the default): vmapped on an
+    accelerator, one after another on a CPU (where vmapping gains nothing: 18.8 s against 17.0 s
+    for the sharma-kaplan2020 students of 3 replicates at budget 0.001 on 2 cores). A
+    trial's numbers do not depend on its group: run alone it gets the same keys, stream and
+    initialisation (equal up to XLA reordering float sums). Convergence is judged later, from the
+    stored validation curve, by the study's rule.
     """
+    if batched is None:
+        batched = shard is not None or jax.default_backend() != "cpu"
     first = configs[0]
     group = online_group_key(first)
     if any(online_group_key(c) != group for c in configs[1:]):

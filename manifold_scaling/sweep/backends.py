@@ -185,19 +185,15 @@ class DevicesBackend(Backend):
         self.batch_fn, self.batch_size, self.batch_key = batch_fn, batch_size, batch_key
         self.whole = whole  # a study's groups (one shared stream each) are never cut
 
-    def open(self):
-        if self.batch_size == 0 and not self.whole:
-            import jax
-
-            # A few trials per device keeps devices busy while a crash loses little.
-            self.batch_size = 8 * jax.device_count()
-
     def run(self, trial_fn, pending):
-        for items in group_pending(pending, self.batch_key, 0 if self.whole else self.batch_size):
+        # 0: each group is one program (e.g. every seed and size of one d); a study's shared
+        # streams (``whole``) are never cut.
+        size = 0 if self.whole else self.batch_size
+        for items in group_pending(pending, self.batch_key, size):
             yield from _run_group(self.batch_fn, items)
 
     def describe(self):
-        if self.whole:
+        if self.whole or not self.batch_size:
             return {"backend": self.name, "devices_batch": "whole groups"}
         return {"backend": self.name, "devices_batch": self.batch_size}
 

@@ -110,7 +110,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
         "--devices-batch",
         type=int,
         default=0,
-        help="devices backend: trials per batch (default: 8 x number of JAX devices)",
+        help="devices backend: at most this many trials per program (default 0: every group of "
+        "trials that can share one program, e.g. all seeds and sizes of one d, in one)",
     )
 
 

@@ -1,0 +1,224 @@
+"""Data-scaling trials of one d batched over replicates and training-set sizes.
+
+On the ``devices`` backend the seeds and sizes of one d share one vmapped program: each set is
+zero-padded to the batch's largest and each student samples its minibatches from its own points.
+A trial must get what it gets alone. Tolerance (float32): metrics within rel 1e-5 (measured
+<= 1e-6; the masked whole-set loss and vmapped matmuls reorder float sums), arrays within
+rtol 1e-4 / atol 1e-6 (measured abs <= 3e-7), best_step and steps identical.
+"""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from types import SimpleNamespace
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from manifold_scaling.manifolds import ManifoldConfig
+from manifold_scaling.students import StudentConfig
+from manifold_scaling.studies.presets import BAHRI2021
+from manifold_scaling.studies.trials import (
+    TrialConfig,
+    batch_key,
+    data_scaling_trials,
+    run_trial,
+    run_trials,
+)
+from manifold_scaling.teachers import TeacherConfig
+from manifold_scaling.training import TrainConfig, train_students
+from manifold_scaling.training._loop import fixed_set
+from manifold_scaling.training._losses import chunked_loss, make_loss, masked_loss
+
+REL = 1e-5  # metrics
+ARRAY_RTOL, ARRAY_ATOL = 1e-4, 1e-6  # curves and parameters
+LOSSES = ("train_loss", "val_loss", "test_loss")
+EXACT = ("best_step", "steps", "n_params", "params_per_point", "nn_spacing")
+
+TRAIN = TrainConfig(steps=300, batch_size=16, eval_every=50)
+SIZES = (32, 96)
+REPLICATES = ((1, 11), (2, 12))  # (seed, data_seed): every replicate draws its own teacher
+
+
+def _config(seed=1, data_seed=11, n_train=32, train=TRAIN, d=2, **kw):
+    return TrialConfig(
+        manifold=ManifoldConfig(intrinsic_dim=d, ambient_dim=6, embedding="rotation"),
+        teacher=TeacherConfig(),
+        student=StudentConfig(width=32),
+        train=train,
+        n_train=n_train,
+        n_val=64,
+        n_test=256,
+        seed=seed,
+        data_seed=data_seed,
+        **kw,
+    )
+
+
+CONFIGS = [_config(s, ds, n) for n in SIZES for s, ds in REPLICATES]
+
+
+@pytest.fixture(scope="module")
+def alone():
+    return [run_trial(c) for c in CONFIGS]
+
+
+def _metrics_match(got: dict, want: dict):
+    for k in LOSSES:
+        assert got[k] == pytest.approx(want[k], rel=REL), (k, got[k], want[k])
+    for k in EXACT:
+        assert got[k] == want[k], (k, got[k], want[k])
+
+
+def _outputs_match(got, want):
+    _metrics_match(got.metrics, want.metrics)
+    assert got.arrays.keys() == want.arrays.keys()
+    for k in want.arrays:
+        np.testing.assert_allclose(
+            got.arrays[k], want.arrays[k], rtol=ARRAY_RTOL, atol=ARRAY_ATOL, err_msg=k
+        )
+
+
+# --- the batch key --------------------------------------------------------------------------------
+
+
+def test_batch_key_groups_seeds_and_sizes_of_one_d():
+    assert len({batch_key(c) for c in CONFIGS}) == 1
+    assert batch_key(_config(d=3)) != batch_key(_config(d=2))
+
+
+def test_batch_key_separates_different_budgets():
+    grows = replace(TRAIN, steps=None, steps_per_point=4.0, min_steps=50, max_steps=1000)
+    # steps_for: 150 at D = 32, 400 at D = 96
+    assert batch_key(_config(n_train=32, train=grows)) != batch_key(
+        _config(n_train=96, train=grows)
+    )
+    assert batch_key(_config(n_train=96, train=grows)) == batch_key(
+        _config(n_train=100, train=grows)
+    )
+    # full batch (batch >= D) is another source than minibatches of 16
+    assert batch_key(_config(n_train=16)) != batch_key(_config(n_train=32))
+    assert batch_key(_config(n_train=12)) != batch_key(_config(n_train=16))
+    assert batch_key(_config(n_train=16, seed=3, data_seed=4)) == batch_key(_config(n_train=16))
+
+
+def test_batch_key_keeps_the_size_of_lbfgs_trials():
+    polish = replace(TRAIN, lbfgs_steps=10)
+    keys = {batch_key(_config(s, ds, n, train=polish)) for n in SIZES for s, ds in REPLICATES}
+    assert len(keys) == len(SIZES)  # replicates still share one program per size
+
+
+def test_bahri2021_batches_every_seed_and_size_of_one_d():
+    reps = {
+        d: [SimpleNamespace(draws=lambda s=s: {"teacher": BAHRI2021.teacher, "data_seed": 100 + s,
+                                               "seed": s}) for s in range(3)]
+        for d in (2, 3)
+    }  # fmt: skip
+    trials = data_scaling_trials(replace(BAHRI2021, dims=(2, 3)), reps)
+    groups: dict = {}
+    for t in trials:
+        groups.setdefault(batch_key(t), set()).add((t.manifold.intrinsic_dim, t.n_train))
+    # batch 64: D = 64 trains full batch (its own program), D = 128..8192 share one per d
+    minibatch = set(BAHRI2021.sizes) - {64}
+    assert {frozenset(g) for g in groups.values()} == {
+        frozenset({(2, 64)}),
+        frozenset({(3, 64)}),
+        frozenset((2, n) for n in minibatch),
+        frozenset((3, n) for n in minibatch),
+    }
+
+
+# --- training on padded sets ----------------------------------------------------------------------
+
+
+def test_padded_set_draws_the_unpadded_minibatches():
+    x = jax.random.uniform(jax.random.key(0), (64, 3))
+    y = jnp.sin(x[:, :1])
+    loss, k = make_loss("regression"), jax.random.key(9)
+    alone = fixed_set(x[:40], y[:40], 16, 5, loss)
+
+    @jax.jit
+    def padded(n_valid):
+        source = fixed_set(x, y, 16, 5, loss, n_valid)
+        return source.draw(k), source.train_point(params, None)
+
+    params = [(jnp.ones((3, 4)) * 0.1, jnp.zeros(4)), (jnp.ones((4, 1)), jnp.zeros(1))]
+    idx, train = padded(jnp.int32(40))
+    np.testing.assert_array_equal(idx, alone.draw(k))
+    assert float(train) == pytest.approx(float(alone.train_point(params, None)), rel=1e-6)
+    # chunked scoring of a padded set masks each chunk
+    whole = float(chunked_loss(params, x[:40], y[:40], loss))
+    assert float(masked_loss(params, x, y, 40, loss, chunk=16)) == pytest.approx(whole, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "train, sizes",
+    [
+        (replace(TRAIN, steps=None, steps_per_point=4.0, min_steps=50), (32, 96)),  # budgets
+        (TRAIN, (16, 32)),  # D = 16 would train full batch
+        (replace(TRAIN, lbfgs_steps=5), (32, 96)),  # L-BFGS polishes the whole (padded) set
+    ],
+)
+def test_padded_sets_refuse_budgets_that_differ(train, sizes):
+    x, y = jnp.zeros((2, max(sizes), 3)), jnp.zeros((2, max(sizes), 1))
+    with pytest.raises(ValueError, match="padded sets"):
+        train_students(
+            jax.random.split(jax.random.key(0), 2), StudentConfig(width=4), train, x, y,
+            x[:, :8], y[:, :8], n_valid=list(sizes),
+        )  # fmt: skip
+
+
+def test_batched_sizes_and_replicates_match_each_trial_alone(alone):
+    batched = run_trials(CONFIGS, batched=True)
+    for got, want in zip(batched, alone):
+        assert got.metrics["steps"] == TRAIN.steps
+        _outputs_match(got, want)
+    # the replicates really are different teachers and the sizes different sets
+    assert len({round(o.metrics["test_loss"], 9) for o in batched}) == len(CONFIGS)
+
+
+def test_unbatched_mixed_sizes_are_each_trial_alone_exactly(alone):
+    for got, want in zip(run_trials(CONFIGS[1:3]), alone[1:3]):
+        assert got.metrics == want.metrics
+
+
+_DEVICES_SCRIPT = """
+import json, pickle, sys
+import jax
+from manifold_scaling.studies.trials import run_trials_on_devices
+
+assert jax.device_count() == 2, jax.devices()
+with open(sys.argv[1], "rb") as f:
+    configs = pickle.load(f)
+outs = run_trials_on_devices(configs)
+print(json.dumps([{k: o.metrics[k] for k in sys.argv[2].split(",")} for o in outs]))
+"""
+
+
+def test_devices_backend_batches_sizes_over_two_host_devices(tmp_path, alone):
+    configs = CONFIGS[1:]  # three trials of two sizes: one padding row on the second device
+    script, blob = tmp_path / "devices.py", tmp_path / "configs.pkl"
+    script.write_text(textwrap.dedent(_DEVICES_SCRIPT))
+    blob.write_bytes(pickle.dumps(configs))
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "JAX_PLATFORMS": "cpu",
+    }
+    proc = subprocess.run(
+        [sys.executable, str(script), str(blob), ",".join((*LOSSES, *EXACT))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    for g, want in zip(got, alone[1:], strict=True):
+        _metrics_match(g, want.metrics)
