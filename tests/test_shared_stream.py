@@ -88,6 +88,18 @@ def test_widths_of_a_replicate_share_its_stream_and_sets(group):
     assert online_group_key(trials[0]) != online_group_key(replace(trials[0], steps=250))
 
 
+def test_replicates_with_calibrated_teacher_gains_share_one_program():
+    # the R^2 rule gives each replicate its own gain: it lives in the weights, not the program
+    trials = [
+        _trial(w, s, ds, teacher=TeacherConfig(depth=2, width=16, gain=g))
+        for w in (3, 5)
+        for s, ds, g in ((1, 7, 1.5), (2, 8, 4.0))
+    ]
+    assert len({online_group_key(t) for t in trials}) == 1
+    for trial, out in zip(trials, run_online_group(trials)):
+        _close(out, run_online_trial(trial))
+
+
 def test_a_group_refuses_trials_that_cannot_share_a_program():
     with pytest.raises(ValueError, match="width and replicate"):
         run_online_group([_trial(), _trial(steps=250)])
@@ -253,8 +265,8 @@ import json, sys
 import jax
 from manifold_scaling.cli import config_from_argv, main
 assert jax.device_count() == 2, jax.devices()
-args = ["model-scaling", "--dims", "2", "--widths", "3", "5", "8", "--seeds", "3", "--steps", "200",
-        "--n-val", "64", "--n-test", "128", "--bootstrap", "20", "--no-progress", "--no-figures"]
+args = ["model-scaling", "--dims", "2", "--widths", "3", "5", "8", "--seeds", "3", "--steps", "1000",
+        "--n-val", "64", "--n-test", "128", "--bootstrap", "50", "--no-progress", "--no-figures"]
 for backend, out in (("devices", sys.argv[1]), ("local", sys.argv[2])):
     assert main([*args, "--backend", backend, "--out", out]) == 0
 print("ok")
@@ -269,15 +281,15 @@ def test_devices_backend_shards_the_replicates_of_a_group_over_two_devices(tmp_p
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = {}
-    for name in ("dev", "loc"):
-        lines = (tmp_path / name / "trials.jsonl").read_text().splitlines()
-        rows[name] = {json.loads(x)["config_hash"]: json.loads(x) for x in lines}
-    assert rows["dev"].keys() == rows["loc"].keys() and len(rows["dev"]) == 9
-    for h, a in rows["dev"].items():
-        b = rows["loc"][h]
-        assert a["metrics"]["test_loss"] == pytest.approx(b["metrics"]["test_loss"], rel=1e-4)
-        assert a["run"]["backend"] == "devices" and b["run"]["backend"] == "local"
+    from manifold_scaling.sweep import load_records
+
+    dev_records, loc_records = load_records(dev), load_records(loc)
+    assert [r.config_hash for r in dev_records] == [r.config_hash for r in loc_records]
+    assert len(dev_records) == 9
+    for a, b in zip(dev_records, loc_records):
+        assert a.metrics["test_loss"] == pytest.approx(b.metrics["test_loss"], rel=1e-4)
+        assert a.run["backend"] == "devices" and b.run["backend"] == "local"
+        assert a.run["batched"] == 9 and b.run["batched"] == 9  # one group each
     manifest = json.loads((dev / "manifest.json").read_text())
     assert manifest["backend"]["devices_batch"] == "whole groups"
 

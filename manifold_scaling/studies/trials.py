@@ -478,9 +478,11 @@ class OnlineTrialConfig(_DrawnTrial):
 
 
 def online_group_key(config: OnlineTrialConfig) -> str:
-    """Trials that can share one stream program: the same everything but width and replicate."""
+    """Trials that can share one stream program: the same everything but width and replicate
+    (a replicate's teacher gain, set by the R^2 rule, lives in its weights, not in the program)."""
     student = replace(config.student, width=1)
-    return config_hash(replace(config, student=student, seed=0, data_seed=0))
+    teacher = replace(config.teacher, gain=1.0)
+    return config_hash(replace(config, student=student, teacher=teacher, seed=0, data_seed=0))
 
 
 def run_online_trial(config: OnlineTrialConfig) -> TrialOutput:
@@ -512,12 +514,13 @@ def run_online_group(
         raise ValueError("run_online_group: configs differ in more than width and replicate")
     widths = sorted({c.student.width for c in configs})
     reps = list(dict.fromkeys((c.seed, c.data_seed) for c in configs))
+    teachers = {(c.seed, c.data_seed): c.teacher for c in configs}
     task, power, dtype = first.teacher.task, first.loss_power, first.train.dtype
     ensure_precision(first.train.precision)
     in_dim, out_dim = first.manifold.input_dim, first.teacher.output_dim
     setups, streams, inits, vals, tests = [], [], [], [], []
     for seed, data_seed in reps:
-        embedder, teacher = draw_setup(data_seed, first.manifold, first.teacher)
+        embedder, teacher = draw_setup(data_seed, first.manifold, teachers[seed, data_seed])
         k = [keys.online_keys(seed, data_seed, w, first.student.depth) for w in widths]
         val = sample_manifold(k[0].val, embedder, first.n_val)
         test = sample_manifold(k[0].test, embedder, first.n_test)
@@ -535,7 +538,7 @@ def run_online_group(
         [stack(*(inits[r][j] for r in range(len(reps)))) for j in range(len(widths))],
         first.train,
         first.manifold,
-        first.teacher,
+        replace(first.teacher, gain=1.0),  # the gains are in the stacked weights
         stack(*(e.params for e, _ in setups)),
         stack(*((t.params, t.mean, t.std) for _, t in setups)),
         phases=first.schedule,
