@@ -106,6 +106,35 @@ if ms:
         print(f"d={res.get('d')}: {res.get('reading', '')}")
 
 # %% [markdown]
+# ### Sharma & Kaplan's own recipe, at fractions of its budget
+#
+# `--preset sharma-kaplan2020`: their teacher (20 → 600 → 600 → 1 ReLU), students of widths
+# ⌊8·1.3^i⌋, float64, three Adam phases on fresh samples, 10 replicates (each its own teacher), the
+# last hidden layer's ID. The full budget (240k steps, 1.4·10⁸ samples per student) is out of reach
+# on 2 CPU cores, so the study runs at fractions of it and reports α_N at each: does the exponent
+# settle toward 4/d as training grows?
+#
+# *Regenerate*: `manifold-scaling model-scaling --preset sharma-kaplan2020 --budget-fraction 0.00625
+# 0.0125 0.025 --out notebooks/data/sharma-kaplan2020` (then keep `summary.json`, `trials.csv`).
+
+# %%
+sk = load("sharma-kaplan2020")
+if sk:
+    print(verdict_table(sk, alpha_name="α_N"))
+    for d, text in sk.get("budget_reading", {}).items():
+        print(f"d={d}: {text}")
+    sk_rows = rows_of("sharma-kaplan2020")
+    top = max(r.get("budget_fraction", 1.0) for r in sk.get("results") or [{}])
+    at_top = {**sk, "results": [r for r in sk["results"] if r.get("budget_fraction") == top]}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    plots.alpha_vs_budget(sk, ax=axes[0])
+    plots.loss_vs_params(
+        at_top, [r for r in sk_rows if r.get("budget_fraction") == top], ax=axes[1]
+    )
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
 # ### Supplement — larger students, three times the steps
 #
 # Widths 16–128 (N up to ~17 500), 60 000 steps, one seed, d = 6 and 3. At d = 6 the local slope

@@ -38,9 +38,10 @@ def trial_rows(run_dir) -> list[dict]:
     for t in trials:
         row = {
             "d": int(_value(t["config.manifold.intrinsic_dim"])),
-            "n_train": int(_value(t["config.n_train"])),
             "seed": int(_value(t["config.seed"])),
         }
+        if "config.n_train" in t:  # unlimited-data (model-scaling) trials have no training set
+            row["n_train"] = int(_value(t["config.n_train"]))
         row.update(
             {k[len("metrics.") :]: _value(v) for k, v in t.items() if k.startswith("metrics.")}
         )

@@ -10,7 +10,7 @@ the longest run of widths at which every replicate's loss curve has converged
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -210,13 +210,16 @@ def analyse(config: ModelScalingConfig, rows: list[dict], reps) -> list[Verdict]
     verdicts = []
     for fraction in sorted(config.budget_fractions):
         at = [r for r in rows if r.get("budget_fraction", 1.0) == fraction]
-        verdicts += analyse_dims(
+        found = analyse_dims(
             config, at, reps, rule, size_key="n_params", axis="N",
             # the budget folds into the analysis key unless it is the full budget
             key_path=() if fraction == 1.0 else (round(fraction * 1e6),),
-            diagnostics={"size_axis": "parameters N"},
-            extra={"budget_fraction": fraction, **_layer_ids(at), **_budget_time(at, fraction)},
+            diagnostics={"size_axis": "parameters N"}, extra={"budget_fraction": fraction},
         )  # fmt: skip
+        for v in found:  # what was measured on this d's students (each verdict its own dict)
+            mine = [r for r in at if r["d"] == v.d]
+            extra = {**v.extra, **_layer_ids(mine), **_budget_time(mine, fraction)}
+            verdicts.append(replace(v, extra=extra))
     project_full_budget(verdicts)
     return verdicts
 
@@ -237,22 +240,17 @@ def _budget_time(rows: list[dict], fraction: float) -> dict:
 
 
 def project_full_budget(verdicts: list[Verdict]) -> None:
-    """Add to each verdict the time a full budget would take here, projected from the measured
-    times: per d, a line t = c + T F through the budget fractions run (c: compilation and
-    evaluation, T: the full budget's training) when there are two or more and T > 0; else t / F
-    at that fraction (an upper bound: the fixed costs are scaled too)."""
+    """Add to each verdict the time a full budget would take here: per d, the measured time of
+    its largest budget fraction divided by that fraction. The work per step is fixed, so this
+    scales the measured steps; it is an upper bound, since the fixed costs (compilation, the test
+    evaluation, the layer IDs) are scaled too. (A line through several fractions' times would
+    separate them, but on a shared machine those times are too noisy to extrapolate from.)"""
     for d in {v.d for v in verdicts}:
         mine = [v for v in verdicts if v.d == d]
-        f = np.array([v.extra["budget_fraction"] for v in mine])
-        t = np.array([v.extra["wall_time_s"] for v in mine])
-        slope, intercept = np.polyfit(f, t, 1) if len(mine) > 1 else (0.0, 0.0)
-        for v, fi, ti in zip(mine, f, t):
-            if slope > 0:
-                v.extra["projected_full_budget_s"] = float(intercept + slope)
-                v.extra["projection"] = "a line through the measured times of every fraction"
-            else:
-                v.extra["projected_full_budget_s"] = float(ti / fi)
-                v.extra["projection"] = "the measured time / the fraction (an upper bound)"
+        top = max(mine, key=lambda v: v.extra["budget_fraction"])
+        seconds = top.extra["wall_time_s"] / top.extra["budget_fraction"]
+        for v in mine:
+            v.extra["projected_full_budget_s"] = float(seconds)
 
 
 def budget_table(verdicts: list[Verdict]) -> list[dict]:
