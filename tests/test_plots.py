@@ -212,7 +212,28 @@ PLOTS = [
     ("estimate_vs_scale_plot", lambda ax: plots.estimate_vs_scale_plot(_id_curves(), ax=ax), 1),
     ("umap_views", lambda ax: plots.umap_views(*_panels(), ax=ax), 2),
     ("smoothness_plot", lambda ax: plots.smoothness_plot(_smoothness_summary(), ax=ax), 1),
+    ("alpha_vs_budget", lambda ax: plots.alpha_vs_budget(_budget_summary(), ax=ax), 1),
 ]
+
+
+def _budget_summary():
+    """alpha_N at three budget fractions for d = 3 and 4 (one with no exponent at the first)."""
+    table = []
+    for d in (3, 4):
+        for f, ratio in ((0.01, 0.6 if d == 3 else None), (0.03, 0.8), (0.1, 0.95)):
+            alpha = None if ratio is None else ratio * 4 / d
+            ci = None if alpha is None else [alpha - 0.1, alpha + 0.1]
+            table.append({"d": d, "budget_fraction": f, "alpha": alpha, "alpha_ci": ci,
+                          "ratio": ratio, "predicted_alpha": 4 / d})  # fmt: skip
+    return {"alpha_vs_budget": table}
+
+
+def test_alpha_vs_budget_draws_each_fitted_fraction():
+    fig = plots.alpha_vs_budget(_budget_summary())
+    ax = fig.axes[0]
+    lines = [c for c in ax.containers]  # one errorbar container per d
+    assert len(lines) == 2
+    assert [len(c.lines[0].get_xdata()) for c in lines] == [3, 2]  # d = 4 lacks its first fraction
 
 
 def test_smoothness_figures_survive_missing_and_inverted_intervals(tmp_path, caplog):
