@@ -154,13 +154,16 @@ def main(argv=None):
 
     # Cold: the first call compiles (once for the group; once per width one at a time). Warm: the
     # same calls again, as every later group of a sweep with the same shapes runs.
-    # Warm: the best of two repeats (this VM's speed drifts by tens of percent between minutes).
+    # Warm: the best of two rounds, the two ways alternating within each round (this VM's speed
+    # drifts by tens of percent between minutes; alternating exposes both to the same drift).
     shared, cold_shared = timed(lambda: run_online_group(trials))
-    t_shared = min(timed(lambda: run_online_group(trials))[1] for _ in range(2))
-    print(f"shared stream: {cold_shared:.1f} s cold, {t_shared:.1f} s warm")
     alone, cold_alone = timed(one_at_a_time)
-    t_alone = min(timed(one_at_a_time)[1] for _ in range(2))
-    print(f"one at a time: {cold_alone:.1f} s cold, {t_alone:.1f} s warm")
+    rounds = [(timed(lambda: run_online_group(trials))[1], timed(one_at_a_time)[1]) for _ in "ab"]
+    t_shared, t_alone = min(r[0] for r in rounds), min(r[1] for r in rounds)
+    print(
+        f"shared stream: {cold_shared:.1f} s cold, warm rounds {[round(r[0], 1) for r in rounds]}"
+    )
+    print(f"one at a time: {cold_alone:.1f} s cold, warm rounds {[round(r[1], 1) for r in rounds]}")
 
     diffs = {
         k: max(abs(a.metrics[k] - b.metrics[k]) / abs(b.metrics[k]) for a, b in zip(shared, alone))
