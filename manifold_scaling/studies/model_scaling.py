@@ -218,7 +218,7 @@ def analyse(config: ModelScalingConfig, rows: list[dict], reps) -> list[Verdict]
         )  # fmt: skip
         for v in found:  # what was measured on this d's students (each verdict its own dict)
             mine = [r for r in at if r["d"] == v.d]
-            extra = {**v.extra, **_layer_ids(mine), **_budget_time(mine, fraction)}
+            extra = {**v.extra, **_layer_ids(mine), **_budget_time(mine)}
             verdicts.append(replace(v, extra=extra))
     project_full_budget(verdicts)
     return verdicts
@@ -234,7 +234,7 @@ def _layer_ids(rows: list[dict]) -> dict:
     return out
 
 
-def _budget_time(rows: list[dict], fraction: float) -> dict:
+def _budget_time(rows: list[dict]) -> dict:
     """The measured training time of one (fraction, d) group (compilation included)."""
     return {"wall_time_s": float(sum(r.get("wall_time_s", 0.0) for r in rows))}
 

@@ -22,7 +22,6 @@ from ._loop import OnlineResult as OnlineResult
 from ._loop import TrainResult as TrainResult
 from ._loop import online_phases as online_phases
 from ._loop import train_online as train_online
-from ._loop import train_online_flock as train_online_flock
 from ._loop import train_online_replicates as train_online_replicates
 from ._loop import train_student as train_student
 from ._loop import train_students as train_students
@@ -49,7 +48,6 @@ __all__ = [
     "soft_cross_entropy_kl",
     "to_numpy",
     "train_online",
-    "train_online_flock",
     "train_online_replicates",
     "train_student",
     "train_students",

@@ -411,66 +411,30 @@ def train_online(
     training set at all.
 
     ``key`` is split into the initialisation (unless ``init_params`` is given) and the batch
-    stream. :func:`train_online_flock` trains many students on one stream.
+    stream; :func:`train_online_replicates` trains many students (and replicates) on shared
+    streams, and this is it for one student and one replicate.
     """
     ensure_precision(config.precision)
     k_init, k_stream = jax.random.split(as_typed_key(key))
     if init_params is None:
         init_params = init_student(k_init, student, np.shape(x_val)[-1], np.shape(y_val)[-1])
-    return train_online_flock(
-        k_stream,
-        [init_params],
-        config,
-        embedder,
-        teacher,
-        steps=steps,
-        phases=phases,
-        x_val=x_val,
-        y_val=y_val,
-        task=task,
-        loss_power=loss_power,
-    )[0]
-
-
-def train_online_flock(
-    stream_key,
-    students: list,
-    config: TrainConfig,
-    embedder: Embedder,
-    teacher: Teacher,
-    *,
-    steps: int | None = None,
-    phases: tuple[Phase, ...] = (),
-    x_val,
-    y_val,
-    task: str = "regression",
-    loss_power: float = 2.0,
-) -> list[OnlineResult]:
-    """Train every student of ``students`` (initial parameters, any widths) on one stream of fresh
-    batches drawn by ``stream_key``: one sample and one teacher pass per step serve them all.
-
-    A student's result does not depend on which other students share its stream: alone, with the
-    same key and initial parameters, it gets the same numbers (up to XLA reordering float sums).
-    """
-    results = train_online_replicates(
-        as_typed_key(stream_key)[None],
-        [jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], p) for p in students],
+    one = partial(jax.tree_util.tree_map, lambda a: jnp.asarray(a)[None])  # a replicate axis of 1
+    return train_online_replicates(
+        k_stream[None],
+        [one(init_params)],
         config,
         embedder.config,
         teacher.config,
-        jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], embedder.params),
-        jax.tree_util.tree_map(
-            lambda a: jnp.asarray(a)[None], (teacher.params, teacher.mean, teacher.std)
-        ),
+        one(embedder.params),
+        one((teacher.params, teacher.mean, teacher.std)),
         steps=steps,
         phases=phases,
-        x_val=jnp.asarray(x_val)[None],
-        y_val=jnp.asarray(y_val)[None],
+        x_val=one(x_val),
+        y_val=one(y_val),
         task=task,
         loss_power=loss_power,
         batched=False,
-    )
-    return [r[0] for r in results]
+    )[0][0]
 
 
 def train_online_replicates(
