@@ -143,12 +143,19 @@ def predicted_exponents(nu: float, d: int) -> dict[str, float]:
       with a student kernel of spectrum ||w||^(-a_S) on a teacher of spectrum ||w||^(-a_T)
       (Spigler, Geiger & Wyart 2019, arXiv 1905.10843; Cui et al. 2021, arXiv 2105.15004). The
       Laplace kernel and the ReLU NTK share a_S = d + 1 (Geifman et al. 2020; Bietti & Bach 2021).
+      That rate assumes no boundary; on a bounded cube ridgeless interpolation is guaranteed only
+      the rate of the kernel's own smoothness (Schaback 1999; 2018), so ``"kernel_range"`` is
+      [min(2ν, d + 1)/d, min(2ν, 2d + 2)/d].
     """
     nu = check_float("nu", nu, minimum=0.0, strict_min=True)
     d = check_int("d", d, minimum=1)
+    pl = min(2.0 * nu, 4.0) / d
     return {
-        "piecewise_linear": min(2.0 * nu, 4.0) / d,
+        "piecewise_linear": pl,
+        "piecewise_linear_range": [pl, pl],
         "kernel": min(2.0 * nu, 2.0 * d + 2.0) / d,
+        # on a bounded cube only the kernel's own smoothness rate is guaranteed (Schaback 1999)
+        "kernel_range": [min(2.0 * nu, d + 1.0) / d, min(2.0 * nu, 2.0 * d + 2.0) / d],
     }
 
 

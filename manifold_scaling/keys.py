@@ -31,6 +31,7 @@ __all__ = [
     "replicate_seed",
     "representation_key",
     "setup_keys",
+    "split_key",
     "teacher_seed",
     "trial_keys",
     "variance_keys",
@@ -176,6 +177,12 @@ def analysis_key(seed: int, *path: int) -> jax.Array:
     for p in path:
         k = jax.random.fold_in(k, p)
     return k
+
+
+def split_key(k: jax.Array, n: int) -> list[jax.Array]:
+    """``n`` independent keys from an analysis key (e.g. the fit, its sensitivity fit, and the
+    fit on the other test set each get their own)."""
+    return list(jax.random.split(k, n))
 
 
 def representation_key(seed: int, *, views: bool = False) -> jax.Array:

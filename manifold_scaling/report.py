@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .studies.verdict import Verdict
+from .studies.findings import PooledExponent
+from .studies.verdict import Verdict, render_pooled
+
+_ORDER = {"network": 0, "simplex": 1, "kernel": 2}
 
 
 def _fmt(x, spec=".2f"):
@@ -15,14 +18,16 @@ def _verdicts(summary) -> list[Verdict]:
 
 
 def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
-    """A markdown table: one row per d (and learner) with alpha, interval, spread over replicates,
-    the prediction it is read against (4/d for the network), ratio, window, teacher R^2, reading."""
+    """A markdown table, network rows first: alpha on the test set it is read on, its interval
+    over replicates, the band it is read against, the equivalence call, window and reading."""
     verdicts = _verdicts(summary)
-    learners = any("learner" in v.extra for v in verdicts)
+    learners = any(v.learner for v in verdicts)
+    if learners:  # the decisive rows (the network's) first, then each learner's
+        verdicts = sorted(verdicts, key=lambda v: (_ORDER.get(v.learner or "network", 3), v.d))
     lines = [
-        f"| d |{' learner |' if learners else ''} {alpha_name} | 90 % interval | replicate SD | "
-        "prediction | ratio | fit window (decades) | teacher R² | reading |",
-        "|---|" + ("---|" if learners else "") + "---|---|---|---|---|---|---|---|",
+        f"| d |{' learner |' if learners else ''} {alpha_name} | 90 % interval | replicates | "
+        "read against (band) | agreement | fit window (decades) | reading |",
+        "|---|" + ("---|" if learners else "") + "---|---|---|---|---|---|---|",
     ]
     for v in verdicts:
         ci = v.alpha_ci
@@ -32,13 +37,29 @@ def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
             else "none"
         )
         interval = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–"
+        band = v.predicted_band
+        against = f"{v.agreements[0].target} ([{band[0]:.2f}, {band[1]:.2f}])" if band else "–"
+        call = v.agreement.value if v.agreement is not None else "no test"
+        n = len(v.alpha_replicates) or ("1" if v.alpha is not None else "–")
         lines.append(
-            f"| {v.d:g} |{' ' + v.extra.get('learner', '') + ' |' if learners else ''} "
-            f"{_fmt(v.alpha)} | {interval} | {_fmt(v.alpha_spread)} | "
-            f"{v.predicted_alpha:.2f} | {_fmt(v.ratio)} | {win} | "
-            f"{_fmt(v.teacher.get('linear_r2'))} | {v.reading} |"
+            f"| {v.d:g} |{' ' + (v.learner or '') + ' |' if learners else ''} "
+            f"{_fmt(v.alpha)} | {interval} | {n} | {against} | {call} | {win} | {v.reading} |"
         )
+    pooled = _pooled(summary)
+    if pooled is not None or (learners and "pooled" in _fields(summary)):
+        lines += ["", render_pooled(pooled)]
     return "\n".join(lines)
+
+
+def _fields(summary) -> dict:
+    return summary if isinstance(summary, dict) else getattr(summary, "fields", {}) or {}
+
+
+def _pooled(summary) -> PooledExponent | None:
+    data = _fields(summary).get("pooled")
+    if isinstance(data, PooledExponent):
+        return data
+    return PooledExponent.from_dict(data) if data else None
 
 
 def local_slope_table(summary) -> str:
@@ -52,6 +73,6 @@ def local_slope_table(summary) -> str:
                 ls.get("sizes_lo", []), ls.get("sizes_hi", []), ls.get("slopes", [])
             )
         )
-        who = f" {v.extra['learner']}" if "learner" in v.extra else ""
+        who = f" {v.learner}" if v.learner else ""
         lines.append(f"d={v.d:g}{who} (prediction {v.predicted_alpha:.2f}): {pairs}")
     return "\n".join(lines)

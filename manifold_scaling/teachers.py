@@ -312,18 +312,28 @@ def apply_teacher_rule(
 
 
 def teacher_length_scale(key, teacher: Teacher, manifold: ManifoldConfig | int, n=2048) -> float:
-    """The teacher's length scale: sd(f) / rms |grad_z f| on fresh latent points.
+    """The length scale of the teacher's *nonlinear* part: sd(g) / rms |grad_z g| on fresh latent
+    points, with g = f minus its least-squares linear fit in z.
 
-    For f = sin(w z) it is 1/|w| (a wavelength / 2 pi); the resolution diagnostic compares the
-    nearest-neighbour spacing of the training points with it (the data resolve the teacher only
-    when the spacing is well below it).
+    For f = sin(w z) it is about 1/|w| (a wavelength / 2 pi). The linear part is left out because
+    it says nothing about resolution: any linear f on the cube [-1, 1]^d gives 1/sqrt(3), whatever
+    the teacher. The resolution diagnostic compares the nearest-neighbour spacing of the training
+    points with this length (the data resolve the teacher only when the spacing is below it).
     """
     manifold = _as_manifold(manifold)
     z = sample_latent(key, manifold.latent, n, manifold.intrinsic_dim)
-    grads = jax.vmap(jax.grad(lambda p: teacher(p[None])[0, 0]))(z)
-    y = np.asarray(teacher(z))[:, 0]
-    rms = float(np.sqrt(np.mean(np.sum(np.asarray(grads, np.float64) ** 2, axis=1))))
-    return float(y.std() / rms) if rms > 0 else float("inf")
+    grads = np.asarray(jax.vmap(jax.grad(lambda p: teacher(p[None])[0, 0]))(z), np.float64)
+    y = np.asarray(teacher(z), np.float64)[:, 0]
+    zz = np.asarray(z, np.float64)
+    design = np.column_stack([np.ones(len(zz)), zz])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    g = y - design @ coef
+    g_grad = grads - coef[1:]  # the gradient of the linear fit is its slope vector
+    rms = float(np.sqrt(np.mean(np.sum(g_grad**2, axis=1))))
+    # a linear teacher has no nonlinear part (its residual is float32 rounding): nothing to resolve
+    if rms <= 0 or g.std() <= 1e-5 * max(float(y.std()), 1e-30):
+        return float("inf")
+    return float(g.std() / rms)
 
 
 def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
@@ -334,9 +344,11 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
     regression with a Laplace/ReLU-NTK kernel (spectrum |w|^-(d+1)) on a field of spectrum
     |w|^-(d + 2 nu) gives min(2 nu, 2d + 2)/d (Spigler, Geiger & Wyart 2019; Cui et al. 2021).
     An analytic (tanh, ...) teacher is smoother than any Matérn field: the kernel rate can reach
-    2(d+1)/d (lower on a bounded domain), so it is reported as the band [4/d, 2(d+1)/d]; a ReLU
-    network teacher has kinks (nu = 3/2 at infinite width): 4/d while many kinks share a cell,
-    then 3/d. ``d=None`` returns only the teacher's label.
+    2(d+1)/d without a boundary, while on a bounded cube only (d+1)/d is guaranteed (Schaback 1999;
+    2018), so its range is [(d+1)/d, 2(d+1)/d]; a ReLU network teacher has kinks (nu = 3/2 at
+    infinite width): 4/d while many kinks share a cell, then 3/d, so its piecewise-linear range is
+    [3/d, 4/d] and its kernel rate 3/d. Every theory has a ``*_range`` [low, high] (a point is
+    [x, x]). ``d=None`` returns only the teacher's label.
     """
     out = {"teacher": _teacher_label(config)}
     if d is None:
@@ -349,10 +361,14 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
         out["piecewise_linear"] = 3.0 / d
         out["piecewise_linear_range"] = [3.0 / d, 4.0 / d]
         out["kernel"] = 3.0 / d
+        out["kernel_range"] = [3.0 / d, 3.0 / d]
     else:
         out["piecewise_linear"] = 4.0 / d
+        out["piecewise_linear_range"] = [4.0 / d, 4.0 / d]
+        # On a bounded cube only the rate of the kernel's own smoothness, (d + 1)/d, is
+        # guaranteed; the doubled rate 2(d + 1)/d needs boundary conditions (Schaback 1999).
         out["kernel"] = (2 * d + 2.0) / d
-        out["kernel_range"] = [4.0 / d, (2 * d + 2.0) / d]
+        out["kernel_range"] = [(d + 1.0) / d, (2 * d + 2.0) / d]
     return out
 
 

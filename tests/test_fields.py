@@ -98,8 +98,15 @@ def test_variogram_slope_near_zero(nu):
 
 
 def test_predicted_exponents():
-    assert predicted_exponents(0.5, 2) == {"piecewise_linear": 0.5, "kernel": 0.5}
-    assert predicted_exponents(3.5, 2) == {"piecewise_linear": 2.0, "kernel": 3.0}
+    assert predicted_exponents(0.5, 2) == {
+        "piecewise_linear": 0.5, "piecewise_linear_range": [0.5, 0.5],
+        "kernel": 0.5, "kernel_range": [0.5, 0.5],
+    }  # fmt: skip
+    # on the cube the kernel band runs from the guaranteed (d + 1)/d to the boundary-free rate
+    assert predicted_exponents(3.5, 2) == {
+        "piecewise_linear": 2.0, "piecewise_linear_range": [2.0, 2.0],
+        "kernel": 3.0, "kernel_range": [1.5, 3.0],
+    }  # fmt: skip
     p = predicted_exponents(2.5, 3)
     assert p["piecewise_linear"] == pytest.approx(4 / 3)
     assert p["kernel"] == pytest.approx(5 / 3)

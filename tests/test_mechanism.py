@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from manifold_scaling.cli import config_from_argv, main
+from manifold_scaling.studies.findings import Agreement, Contrast, MechanismCall
 from manifold_scaling.studies.presets import BAHRI2021
-from manifold_scaling.studies.verdict import Verdict, read_mechanism, resolution
+from manifold_scaling.studies.verdict import read_mechanism, resolution
 from manifold_scaling.teachers import TeacherConfig, predicted_exponents
 
 TINY = [
@@ -34,7 +35,10 @@ def test_smoothness_scan_rows_and_verdict(scan):
         (nu, learner) for nu in (0.5, 3.5) for learner in ("network", "simplex", "kernel")
     }
     for r in rows:
-        for field in ("d", "alpha", "alpha_ci", "fit_window", "predicted", "reading"):
+        for field in (
+            "d", "alpha", "alpha_ci", "fit_window", "predicted", "reading", "agreement",
+            "predicted_band",
+        ):  # fmt: skip
             assert field in r
         pred = r["predicted"]
         assert pred["piecewise_linear"] == pytest.approx(min(2 * r["nu"], 4) / 2)
@@ -42,9 +46,11 @@ def test_smoothness_scan_rows_and_verdict(scan):
         if r["alpha"] is not None and r["alpha_ci"] is not None:
             assert r["alpha_ci"][0] <= r["alpha"] <= r["alpha_ci"][1]
     (verdict,) = summary["verdicts"]
-    assert verdict["d"] == 2 and verdict["follows"] in (
-        "piecewise_linear", "kernel", "neither", "undecided"
-    )  # fmt: skip
+    # on the cube at d = 2 the kernel band [1.5, 3] holds the piecewise-linear 2 at both nu:
+    # no nu separates the theories, so the scan cannot decide (and says so)
+    assert verdict["d"] == 2 and verdict["follows"] == "undetermined"
+    assert not any(p["discriminating"] for p in verdict["points"])
+    assert "2 are needed" in verdict["reading"]
     assert (out / "smoothness.png").stat().st_size > 1000
 
 
@@ -97,6 +103,13 @@ def test_preset_flags_override_and_are_recorded():
         (["--dims", "6", "--learners", "simplex"], "--learners"),
         (["--teacher", "matern", "--sizes", "64", "128", "16000"], "--n-test"),
         (["--preset", "nope"], "--preset"),
+        # the verdict's rules stated in advance: margins and shares in (0, 1), low <= high
+        (["--contrast-margin", "0"], "--contrast-margin"),
+        (["--contrast-margin", "1.5"], "--contrast-margin"),
+        (["--max-excluded-share", "1"], "--max-excluded-share"),
+        (["--convergence-tol", "-0.1"], "--convergence-tol"),
+        (["--agreement-band", "1.25", "0.8"], "--agreement-band"),
+        (["--agreement-band", "0", "1.25"], "--agreement-band"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, needle, tmp_path, capsys):
@@ -116,56 +129,68 @@ def test_predictions_per_teacher():
     r = predicted_exponents(TeacherConfig(activation="relu"), 4)
     assert r["piecewise_linear_range"] == pytest.approx([0.75, 1.0]) and r["kernel"] == 0.75
     t = predicted_exponents(TeacherConfig(), 3)
+    # on the bounded cube only (d + 1)/d is guaranteed for the Laplace kernel (Schaback 1999)
     assert t["kernel_range"] == pytest.approx([4 / 3, 8 / 3])
+    assert t["piecewise_linear_range"] == pytest.approx([4 / 3, 4 / 3])
+    m = predicted_exponents(TeacherConfig(kind="matern", nu=3.5), 4)
+    assert m["kernel_range"] == pytest.approx([5 / 4, 7 / 4]) and m["piecewise_linear"] == 1.0
 
 
-def _verdict(alpha, ci, **extra):
-    return Verdict(
-        d=3, alpha=alpha, alpha_ci=ci, predicted_alpha=4 / 3, ratio=None, fit_window=(64, 1024),
-        window_decades=1.2, reading="", consistent=False, within_tolerance=False,
-        diagnostics={"excluded": {}}, fit=None, local_slopes={}, teacher={}, extra=extra,
-    )  # fmt: skip
+def test_resolution_rule_uses_the_windows_smallest_size():
+    rows = [{"n_train": n, "nn_spacing": s} for n, s in ((64, 0.4), (1024, 0.1), (1024, 0.12))]
+    assert resolution(rows, {"length_scale": 0.3}, 1024).resolved
+    assert not resolution(rows, {"length_scale": 0.3}, 64).resolved  # not resolved at the start
+    assert not resolution(rows, {"length_scale": 0.3}).resolved  # default: the smallest D
+    assert resolution(rows, {"length_scale": None}).resolved is None
+
+
+def _contrast(learner, mean, half, margin=0.27):
+    from manifold_scaling.studies.findings import equivalence
+
+    ci = (mean - half, mean + half)
+    return Contrast(learner, mean, ci, 6, margin, equivalence(ci, (-margin, margin)))
+
+
+SEPARATE = {"piecewise_linear_range": [1.0, 1.0], "kernel_range": [1.25, 2.5]}  # tanh at d = 4
 
 
 @pytest.mark.parametrize(
-    "net,simplex,expected",
-    [((1.35, (1.2, 1.5)), 1.33, "piecewise-linear"), ((2.0, (1.8, 2.2)), 1.33, "kernel-like"),
-     ((0.8, (0.7, 0.9)), 1.33, "slower")],
+    "simplex,kernel,expected",
+    [((0.0, 0.1), (0.6, 0.1), MechanismCall.SIMPLEX),
+     ((0.6, 0.1), (0.0, 0.1), MechanismCall.LAPLACE),
+     ((0.6, 0.1), (-0.6, 0.1), MechanismCall.NEITHER),
+     ((0.0, 0.1), (0.05, 0.1), MechanismCall.NOT_IDENTIFIABLE),  # the learners agree
+     ((0.0, 0.1), (0.3, 0.2), MechanismCall.UNDETERMINED),  # kernel contrast straddles the margin
+     ((0.0, 0.5), (0.6, 0.1), MechanismCall.UNDETERMINED)],  # simplex interval too wide
 )  # fmt: skip
-def test_the_mechanism_reading(net, simplex, expected):
-    pred = {"piecewise_linear": 4 / 3, "kernel": 8 / 3}
-    refs = {"simplex": _verdict(simplex, (simplex - 0.1, simplex + 0.1))}
-    res = {"resolved": True}
-    assert read_mechanism(_verdict(*net), refs, pred, res)[0] == expected
-    unresolved = {"resolved": False, "size": 1024, "nn_spacing": 0.5, "length_scale": 0.4}
-    assert read_mechanism(_verdict(*net), refs, pred, unresolved)[0] == "not-resolution-limited"
+def test_the_mechanism_call_from_paired_contrasts(simplex, kernel, expected):
+    contrasts = [_contrast("simplex", *simplex), _contrast("kernel", *kernel)]
+    assert read_mechanism(contrasts, SEPARATE).call is expected
 
 
-def test_resolution_rule():
-    rows = [{"n_train": 1024, "nn_spacing": s} for s in (0.1, 0.12)]
-    assert resolution(rows, {"length_scale": 0.3})["resolved"]
-    assert not resolution(rows, {"length_scale": 0.05})["resolved"]
+def test_overlapping_predictions_are_not_identifiable_whatever_the_contrasts():
+    # tanh at d = 2: piecewise-linear 2 lies inside the kernel band [1.5, 3] on the cube
+    overlap = predicted_exponents(TeacherConfig(), 2)
+    contrasts = [_contrast("simplex", 0.0, 0.1), _contrast("kernel", 0.6, 0.1)]
+    mech = read_mechanism(contrasts, overlap)
+    assert mech.call is MechanismCall.NOT_IDENTIFIABLE and "overlap" in mech.why
+    # a ReLU teacher's bands overlap at every d
+    for d in (2, 3, 4, 6):
+        relu = predicted_exponents(TeacherConfig(activation="relu"), d)
+        assert read_mechanism(contrasts, relu).call is MechanismCall.NOT_IDENTIFIABLE
 
 
-def test_an_interval_holding_both_learners_cannot_tell_them_apart():
-    pred = {"piecewise_linear": 4 / 3, "kernel": 8 / 3}
-    refs = {"simplex": _verdict(1.13, (0.7, 1.5)), "kernel": _verdict(1.62, (0.8, 2.4))}
-    mech, text = read_mechanism(_verdict(1.6, (1.1, 2.1)), refs, pred, {"resolved": True})
-    assert mech == "undecided" and "1.62" in text
-
-
-def test_paired_differences_decide_when_learners_share_the_data():
-    from manifold_scaling.studies.verdict import paired_difference
+def test_paired_contrasts_cancel_the_teacher():
+    from manifold_scaling.studies.verdict import paired_contrast, paired_difference
 
     net = {"a": 1.49, "b": 2.10, "c": 1.17, "d": 1.68}
     simplex = {"a": 0.98, "b": 1.29, "c": 0.74, "d": 1.50}
     kernel = {"a": 1.18, "b": 2.28, "c": 0.88, "d": 2.13}
-    pl, k = paired_difference(net, simplex), paired_difference(net, kernel)
-    assert pl["n"] == 4 and pl["mean"] == pytest.approx(0.4825) and pl["ci"][0] > 0
-    assert k["ci"][0] < 0 < k["ci"][1]
-    pred, res = {"piecewise_linear": 4 / 3, "kernel": 8 / 3}, {"resolved": True}
-    network = _verdict(1.6, (1.1, 2.1), paired={"simplex": pl, "kernel": k})
-    assert read_mechanism(network, {}, pred, res)[0] == "kernel-like"
-    same = _verdict(1.0, (0.8, 1.2), paired={"simplex": paired_difference(simplex, simplex)})
+    pl = paired_contrast(net, simplex, learner="simplex", margin=0.27)
+    k = paired_contrast(net, kernel, learner="kernel", margin=0.27)
+    assert pl.n == 4 and pl.mean == pytest.approx(0.4825) and pl.interval[0] > 0
+    assert k.interval[0] < 0 < k.interval[1]
+    assert pl.call is Agreement.UNDETERMINED  # above 0, but its interval reaches into the margin
+    same = paired_contrast(simplex, simplex, learner="simplex", margin=0.27)
+    assert same.mean == 0 and same.call is Agreement.CONSISTENT
     assert paired_difference({"a": 1.0}, {"a": 1.0}) is None  # one replicate: no interval
-    assert same.extra["paired"]["simplex"]["mean"] == 0

@@ -128,7 +128,7 @@ def test_analysis_recovers_alpha_and_stops_at_unconverged_widths(key):
     assert verdict.alpha_ci[0] <= 4 / 3 <= verdict.alpha_ci[1]
     assert verdict.ratio == pytest.approx(1.0, abs=0.06)
     assert "consistent with 4/d" in verdict.reading
-    assert f"not converged beyond N = {n32}" in verdict.reading
+    assert f"sizes above N = {n32} fail the size rule" in verdict.reading
     assert (
         "not converged" in verdict.diagnostics["excluded"][str(3 * 48 + 48 + 48 * 48 + 48 + 48 + 1)]
     )

@@ -54,10 +54,11 @@ def test_variance_analysis_recovers_one_over_d_and_the_floor(key):
     verdict = analyse_variance_limited(_variance_rows(1.0, 0.05, sizes), config, {}, key=key)
     assert verdict.alpha == pytest.approx(1.0, abs=0.1)
     assert verdict.alpha_ci[0] <= 1.0 <= verdict.alpha_ci[1]
-    assert verdict.extra["floor"] == pytest.approx(0.05, rel=0.02)
+    assert verdict.floor == pytest.approx(0.05, rel=0.02)
     assert verdict.consistent and verdict.within_tolerance
-    assert verdict.reading.startswith("variance-limited")
-    assert "4/d = 0.50" in verdict.reading  # the contrast with the resolution-limited regime
+    assert "consistent with D^-1" in verdict.reading
+    # the contrast with the resolution-limited regime, read by the same equivalence call
+    assert "inconsistent with 4/d (resolution-limited)" in verdict.reading
 
 
 def test_variance_analysis_says_when_it_is_not_one_over_d(key):
@@ -66,7 +67,7 @@ def test_variance_analysis_says_when_it_is_not_one_over_d(key):
     verdict = analyse_variance_limited(_variance_rows(0.5, 0.05, sizes), config, {}, key=key)
     assert verdict.alpha == pytest.approx(0.5, abs=0.1)
     assert not verdict.consistent and not verdict.within_tolerance
-    assert verdict.reading.startswith("shallower")
+    assert "inconsistent with D^-1" in verdict.reading and "lies below" in verdict.reading
 
 
 def test_variance_trial_lands_in_the_minimiser_of_its_training_set():
@@ -130,14 +131,7 @@ def _verdict(label, alpha, lo, hi):
         ratio=alpha,
         fit_window=(64, 1024),
         window_decades=1.2,
-        reading="",
-        consistent=True,
-        within_tolerance=True,
-        diagnostics={},
-        fit=None,
-        local_slopes={},
-        teacher={},
-        extra={"variant": label},
+        variant=label,
     )
 
 

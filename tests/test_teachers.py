@@ -74,3 +74,19 @@ def test_classification_teacher_emits_scaled_logits(key):
     logits = np.asarray(teacher(sample_latent(key, "cube", 4000, 2)))
     assert logits.shape == (4000, 3)
     assert logits.std(0) == pytest.approx(np.full(3, 6.0), rel=0.1)
+
+
+def test_length_scale_is_that_of_the_nonlinear_part():
+    """sd(g)/rms|grad g| with g = f minus its linear fit: for sin(5 z) about 1/5, whatever linear
+    part rides on it (a linear f alone would give 1/sqrt(3) on the cube whatever its slope)."""
+    import jax.numpy as jnp
+
+    from manifold_scaling.teachers import teacher_length_scale
+
+    key = jax.random.key(3)
+    wave = lambda z: 0.1 * jnp.sin(5.0 * z[:, 1:2])  # noqa: E731
+    tilted = lambda z: wave(z) + 0.8 * z[:, 0:1] - 0.3 * z[:, 1:2]  # noqa: E731
+    plain = teacher_length_scale(key, wave, 2, n=8192)
+    assert plain == pytest.approx(0.2, rel=0.1)
+    assert teacher_length_scale(key, tilted, 2, n=8192) == pytest.approx(plain, rel=1e-3)
+    assert teacher_length_scale(key, lambda z: 2.0 * z[:, :1] + 1.0, 2) > 100

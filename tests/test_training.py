@@ -231,3 +231,16 @@ def test_convergence_rule_on_known_curves():
 def test_convergence_bad_arguments(kw):
     with pytest.raises(InputError):
         convergence(np.ones(10), **kw)
+
+
+def test_last_doubling_change_reads_the_running_best_over_the_last_half():
+    from manifold_scaling.training import last_doubling_change
+
+    steps = np.arange(1, 9) * 250  # T = 2000, T/2 = 1000
+    falling = np.array([8.0, 4.0, 2.0, 1.0, 0.8, 0.6, 0.5, 0.5])
+    assert last_doubling_change(steps, falling) == pytest.approx(np.log(1.0 / 0.5))
+    # early-stopped: the best point lies before T/2 and more steps do not move it
+    rising = np.array([1.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1])
+    assert last_doubling_change(steps, rising) == 0.0
+    assert np.isnan(last_doubling_change(steps[:1], falling[:1]))
+    assert np.isnan(last_doubling_change(steps, np.full(8, np.nan)))

@@ -347,17 +347,15 @@ def _verdict(fit, d: float, loss_power: float, window, distinct, passes) -> dict
     label = "4/d" if loss_power == 2 else "2p/d"
     alpha = None if fit is None else fit.alpha
     ci = tuple(fit.alpha_ci) if fit is not None and fit.alpha_ci is not None else None
-    words, consistent, _ = read_exponent(alpha, ci, predicted, window, distinct, passes, axis="D")
-    words = words.replace("4/d", label)  # the library reads against 4/d; here p may differ
-    if fit is not None:
-        interval = (
-            f"{100 * fit.ci_level:g}% interval [{ci[0]:.3g}, {ci[1]:.3g}]" if ci else "no interval"
-        )
-        words += f"; alpha = {fit.alpha:.3g}, {interval}, {label} = {predicted:.3g} at d = {d:g}"
+    target = f"{label} = {predicted:.3g} at d = {d:g}"
+    words, consistent, _ = read_exponent(
+        alpha, ci, predicted, window, distinct, passes, axis="D", target=target
+    )
     return {
         "d": d,
         "predicted_alpha": predicted,
         "ratio": None if fit is None else fit.alpha / predicted,
+        # an equivalence call: the whole interval inside [0.8, 1.25] x 2p/d
         "consistent_with_4_over_d": consistent,
         "reading": words,
     }

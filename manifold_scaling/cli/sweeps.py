@@ -124,6 +124,12 @@ def _report_variance(summary: dict) -> str:
         f"d = {r['d']}, P = {r['n_params']}: alpha = {_num(r['alpha'])} {_ci(r['alpha_ci'])} "
         f"(prediction 1; resolution-limited 4/d = {r['resolution_alpha']:.2f}); L(inf) fitted "
         f"{_num(r['floor'], '.4g')} (theta* scores {r['reference_loss']:.4g})\n{r['reading']}"
+        + (
+            f"\nthe resolution-limited sweep at d = {r['d']} measured alpha_D = "
+            f"{r['contrast']['alpha']:.2f}"
+            if (r.get("contrast") or {}).get("alpha") is not None
+            else ""
+        )
     )
 
 
@@ -136,7 +142,7 @@ def _report_variants(summary: dict) -> str:
 def _report_smoothness(summary: dict) -> str:
     """The verdict table per (nu, d, learner) and, per d, which line the network follows."""
     rows = [
-        {**r, "reading": f"[nu = {r['nu']:g}, {r.get('learner', 'network')}] {r['reading']}"}
+        {**r, "reading": f"[nu = {r['nu']:g}, {r.get('learner') or 'network'}] {r['reading']}"}
         for r in summary["results"]
     ]
     lines = [verdict_table({"results": rows}), ""]

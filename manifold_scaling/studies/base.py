@@ -23,6 +23,7 @@ from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
 from ..students import StudentConfig
 from ..teachers import CalibratedTeacher, TeacherConfig, apply_teacher_rule
 from ..training import TrainConfig
+from .findings import AGREEMENT_BAND, CONTRAST_MARGIN, MAX_EXCLUDED_SHARE, check_band, check_share
 
 __all__ = [
     "DataScalingConfig",
@@ -98,6 +99,12 @@ class StudyConfig:
     with_floor: bool = param(False, help="fit L = E + A x^-alpha instead of A x^-alpha")
     n_bootstrap: int = param(1000, help="bootstrap resamples", flag="--bootstrap")
     ci: float = param(0.9, help="interval level")
+    agreement_band: tuple[float, float] = param(
+        AGREEMENT_BAND,
+        help="equivalence band, stated in advance: an exponent is consistent with a prediction "
+        "only when its whole interval lies in [low x prediction, high x prediction] "
+        "(0 < low <= 1 <= high)",
+    )
 
     def __post_init__(self):
         if not self.dims:
@@ -122,6 +129,7 @@ class StudyConfig:
         check_float("min_decades", self.min_decades, minimum=0.0)
         check_float("ci", self.ci, minimum=0.5, maximum=0.999)
         check_int("n_bootstrap", self.n_bootstrap, minimum=50)
+        check_band("agreement_band", self.agreement_band)
 
     def manifold(self, d: int) -> ManifoldConfig:
         """The manifold of intrinsic dimension ``d`` this study describes."""
@@ -148,15 +156,35 @@ class StudyConfig:
 class DataScalingConfig(StudyConfig):
     """A data-scaling sweep: every (d, D, replicate), analysed per d.
 
-    The fit window is the longest run of sizes at which every replicate satisfies
-    train <= ``interpolation_ratio`` x test and P >= ``min_params_per_point`` x D.
+    The fit window is the longest run of sizes with P >= ``min_params_per_point`` x D (a rule on
+    the design); inside it a cell (replicate, D) counts when its validation loss moved by <=
+    ``convergence_tol`` in log over the last doubling of its step budget, and the row gives no
+    verdict when more than ``max_excluded_share`` of the cells fail. train/test is reported as a
+    diagnostic (``interpolation_ratio`` marks it), never used to drop points.
     """
 
     sizes: tuple[int, ...] = param((128, 256, 512, 1024, 2048), help="training-set sizes D")
     student: StudentConfig = param(help="the ReLU student", factory=StudentConfig)
     train: TrainConfig = param(help="how students are trained", factory=TrainConfig)
-    interpolation_ratio: float = param(0.1, help="window rule: train <= r x test")
+    interpolation_ratio: float = param(
+        0.1, help="diagnostic: a cell with train > r x test is flagged as not interpolating"
+    )
     min_params_per_point: float = param(4.0, help="window rule: P >= k x D")
+    convergence_tol: float = param(
+        0.05,
+        help="cell rule: a (replicate, D) cell counts when its validation loss moved by <= this "
+        "in log over the last doubling of the step budget, in (0, 1)",
+    )
+    max_excluded_share: float = param(
+        MAX_EXCLUDED_SHARE,
+        help="no verdict when more than this share of the window's cells fail the cell rule, "
+        "in (0, 1)",
+    )
+    contrast_margin: float = param(
+        CONTRAST_MARGIN,
+        help="a paired contrast network - learner is equivalent to 0 when its interval lies in "
+        "+-(this x 4/d), in (0, 1)",
+    )
     learners: tuple[str, ...] | None = param(
         None,
         help="learners run on every training set: network, simplex (piecewise-linear, d <= 5), "
@@ -167,6 +195,11 @@ class DataScalingConfig(StudyConfig):
     def __post_init__(self):
         super().__post_init__()
         check_int_list("sizes", self.sizes, min_distinct=3, minimum=2)
+        check_float("interpolation_ratio", self.interpolation_ratio, minimum=0.0, strict_min=True)
+        check_float("min_params_per_point", self.min_params_per_point, minimum=0.0)
+        check_share("convergence_tol", self.convergence_tol)
+        check_share("max_excluded_share", self.max_excluded_share)
+        check_share("contrast_margin", self.contrast_margin)
         if self.learners is not None:
             if not self.learners:
                 raise InputError("learners", "give at least one of network, simplex, kernel")
@@ -207,8 +240,6 @@ class DataScalingConfig(StudyConfig):
         except InputError:
             return ("network", "kernel")
         return ("network", "simplex", "kernel")
-        check_float("interpolation_ratio", self.interpolation_ratio, minimum=0.0, strict_min=True)
-        check_float("min_params_per_point", self.min_params_per_point, minimum=0.0)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .trials import batch_key, run_trial, run_trials_on_devices
 from .trials import data_scaling_row as trial_row
 from .trials import data_scaling_trials as _trials
 from .verdict import analyse_data_scaling as analyse
+from .verdict import pooled_exponent
 
 __all__ = [
     "DataScalingConfig",
@@ -38,10 +39,20 @@ def run_data_scaling(config: DataScalingConfig, out_dir, *, options=None, make_f
     def analyse_records(trials, records):
         rows = [trial_row(t, rec.metrics) for t, rec in zip(trials, records)]
         teachers = {str(d): teacher_summary(reps[d]) for d in config.dims}
-        return Analysis(analyse(config, rows, reps), rows, {"teachers": teachers})
+        verdicts = analyse(config, rows, reps)
+        pooled = pooled_network(verdicts, config)
+        fields = {"teachers": teachers, "pooled": pooled.to_dict() if pooled else None}
+        return Analysis(verdicts, rows, fields)
 
     run = dict(options=options, make_figures=make_figures)
     return DATA_SCALING.run(config, trials, out_dir, analyse_records, **run)
+
+
+def pooled_network(verdicts, config: DataScalingConfig):
+    """The one pooled test of 4/d across the study's d (``verdict.pooled_exponent``), from the
+    network's rows that are tests."""
+    network = [v for v in verdicts if (v.learner or "network") == "network"]
+    return pooled_exponent(network, ci=config.ci, band=config.agreement_band)
 
 
 def _figures(summary, analysis, out_dir):

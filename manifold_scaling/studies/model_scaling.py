@@ -214,14 +214,12 @@ def analyse(config: ModelScalingConfig, rows: list[dict], reps) -> list[Verdict]
             config, at, reps, rule, size_key="n_params", axis="N",
             # the budget folds into the analysis key unless it is the full budget
             key_path=() if fraction == 1.0 else (round(fraction * 1e6),),
-            diagnostics={"size_axis": "parameters N"}, extra={"budget_fraction": fraction},
+            diagnostics={"size_axis": "parameters N"}, budget_fraction=fraction,
         )  # fmt: skip
-        for v in found:  # what was measured on this d's students (each verdict its own dict)
+        for v in found:  # what was measured on this d's students
             mine = [r for r in at if r["d"] == v.d]
-            extra = {**v.extra, **_layer_ids(mine), **_budget_time(mine)}
-            verdicts.append(replace(v, extra=extra))
-    project_full_budget(verdicts)
-    return verdicts
+            verdicts.append(replace(v, **_layer_ids(mine), **_budget_time(mine)))
+    return project_full_budget(verdicts)
 
 
 def _layer_ids(rows: list[dict]) -> dict:
@@ -239,18 +237,17 @@ def _budget_time(rows: list[dict]) -> dict:
     return {"wall_time_s": float(sum(r.get("wall_time_s", 0.0) for r in rows))}
 
 
-def project_full_budget(verdicts: list[Verdict]) -> None:
-    """Add to each verdict the time a full budget would take here: per d, the measured time of
+def project_full_budget(verdicts: list[Verdict]) -> list[Verdict]:
+    """Give each verdict the time a full budget would take here: per d, the measured time of
     its largest budget fraction divided by that fraction. The work per step is fixed, so this
     scales the measured steps; it is an upper bound, since the fixed costs (compilation, the test
     evaluation, the layer IDs) are scaled too. (A line through several fractions' times would
     separate them, but on a shared machine those times are too noisy to extrapolate from.)"""
+    seconds = {}
     for d in {v.d for v in verdicts}:
-        mine = [v for v in verdicts if v.d == d]
-        top = max(mine, key=lambda v: v.extra["budget_fraction"])
-        seconds = top.extra["wall_time_s"] / top.extra["budget_fraction"]
-        for v in mine:
-            v.extra["projected_full_budget_s"] = float(seconds)
+        top = max((v for v in verdicts if v.d == d), key=lambda v: v.budget_fraction)
+        seconds[d] = float(top.wall_time_s / top.budget_fraction)
+    return [replace(v, projected_full_budget_s=seconds[v.d]) for v in verdicts]
 
 
 def budget_table(verdicts: list[Verdict]) -> list[dict]:
@@ -260,7 +257,7 @@ def budget_table(verdicts: list[Verdict]) -> list[dict]:
         rows.append(
             {
                 "d": v.d,
-                "budget_fraction": v.extra.get("budget_fraction", 1.0),
+                "budget_fraction": 1.0 if v.budget_fraction is None else v.budget_fraction,
                 "alpha": v.alpha,
                 "alpha_ci": list(v.alpha_ci) if v.alpha_ci else None,
                 "ratio": v.ratio,

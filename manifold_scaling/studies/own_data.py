@@ -28,9 +28,17 @@ from ..errors import InputError, check_choice, check_float, check_int, check_int
 from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
 from ..training import TrainConfig, evaluate_loss, train_students
+from .findings import MAX_EXCLUDED_SHARE
 from .protocol import Analysis, Study
 from .trials import network_metrics
-from .verdict import LOSS_KEYS, analyse_curve, interpolation_rule, reference_rule
+from .verdict import (
+    LOSS_KEYS,
+    TOLERANCE,
+    analyse_curve,
+    convergence_cell_rule,
+    design_rule,
+    reference_rule,
+)
 
 __all__ = [
     "ArrayTrial",
@@ -80,7 +88,9 @@ class OwnDataConfig:
         help="how students are trained",
         factory=lambda: TrainConfig(steps_per_point=8.0, min_steps=1500, max_steps=12000),
     )
-    interpolation_ratio: float = param(0.1, help="window rule: train <= r x test")
+    interpolation_ratio: float = param(
+        0.1, help="diagnostic: train <= r x test marks a cell as interpolating"
+    )
     learners: tuple[str, ...] | None = param(
         None, help="network, kernel (regression only); 'none' = all that apply"
     )
@@ -411,35 +421,36 @@ def analyse_arrays(config, d_hat, d_ci, trials, records) -> tuple[list, list, di
         {"d": d_hat, "n_train": t.n_train, "seed": t.seed, **r.metrics}
         for t, r in zip(trials, records)
     ]
+    prange = (4.0 / d_hi, 4.0 / d_lo)
     common = dict(
-        predicted=4.0 / d_hat, axis="real", n_bootstrap=config.n_bootstrap,
-        ci=getattr(config, "ci", 0.9),
+        predicted=4.0 / d_hat, predicted_range=prange, axis="real",
+        n_bootstrap=config.n_bootstrap, ci=getattr(config, "ci", 0.9),
+        band=getattr(config, "agreement_band", TOLERANCE), d_hat=d_hat, d_hat_ci=(d_lo, d_hi),
+        predicted_alpha_range=prange,
     )  # fmt: skip
     verdicts = []
     for i, name in enumerate(trials[0].learners):
         key = keys.analysis_key(config.seed, *((i,) if i else ()))
         if name == "network":
-            rule = interpolation_rule(config.interpolation_ratio, 0.0)
-            v = analyse_curve(d_hat, rows, rule, key=key, **common)
+            cells = convergence_cell_rule(
+                getattr(config, "convergence_tol", 0.05),
+                getattr(config, "max_excluded_share", MAX_EXCLUDED_SHARE),
+            )
+            v = analyse_curve(d_hat, rows, design_rule(0.0), key=key, cell_rule=cells,
+                              learner=name, **common)  # fmt: skip
         else:
             lrows = [{**r, "test_loss": r[LOSS_KEYS[name]]} for r in rows]
-            v = analyse_curve(d_hat, lrows, reference_rule(), key=key, **common)
+            v = analyse_curve(d_hat, lrows, reference_rule(), key=key, learner=name, **common)
         ci = v.alpha_ci
-        extra = {
-            "learner": name,
-            "d_hat": d_hat,
-            "d_hat_ci": [d_lo, d_hi],
-            "predicted_alpha_range": [4.0 / d_hi, 4.0 / d_lo],
-            # Real data: the bound alpha_D >= 4/d_hat, judged at the ID interval's upper end.
-            "satisfies_bound": bool(ci is not None and ci[1] >= 4.0 / d_hi),
-        }
+        # Real data: the bound alpha_D >= 4/d_hat, judged at the ID interval's upper end.
+        fields = {"satisfies_bound": bool(ci is not None and ci[1] >= 4.0 / d_hi)}
         if name == "network" and trials[0].task == "classification":
             sizes = np.unique([r["n_train"] for r in rows])
-            extra["accuracy_by_size"] = {
+            fields["accuracy_by_size"] = {
                 str(int(s)): float(np.mean([r["test_accuracy"] for r in rows if r["n_train"] == s]))
                 for s in sizes
             }
-        verdicts.append(replace(v, extra=extra))
+        verdicts.append(replace(v, **fields))
     return verdicts, rows, {"result": verdicts[0].to_dict()}
 
 

@@ -43,6 +43,7 @@ from ..training import (
     TrainConfig,
     ensure_precision,
     evaluate_loss,
+    last_doubling_change,
     minimise_full_batch,
     online_phases,
     to_numpy,
@@ -338,8 +339,10 @@ def run_trials(
 
 def network_metrics(res, test_loss: float, n_params: int, n_train: int) -> dict:
     """What every fixed-training-set trial records about its trained network: its losses, their
-    ratio (the interpolation diagnostic), its budget and its size against the data."""
+    ratio (the interpolation diagnostic), its budget, its size against the data, and how far its
+    validation loss fell over the last doubling of the budget (the cell convergence rule)."""
     return {
+        "val_tail_dlog": last_doubling_change(res.curve_steps, res.curve_val),
         "train_loss": res.train_loss,
         "val_loss": res.val_loss,
         "test_loss": test_loss,

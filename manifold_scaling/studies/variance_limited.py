@@ -178,32 +178,22 @@ def analyse_variance_limited(
     p = int(rows[0]["n_params"])
     reference = float(np.median([r["reference_loss"] for r in rows]))
     grads = np.array([r["grad_norm"] for r in rows], float)
+    res_alpha = 4.0 / config.d
+    # 4/d is a second reading only where it differs from D^-1 by more than the band can blur
+    more = [] if abs(res_alpha - 1.0) <= 0.1 else [("4/d (resolution-limited)", (res_alpha,) * 2)]
     verdict = analyse_curve(
         config.d, rows, points_per_param_rule(config.min_ratio), predicted=1.0, key=key,
-        axis="variance", tolerance=TOLERANCE, max_ci_width=0.6, min_decades=0.0,
+        axis="variance", band=TOLERANCE, min_decades=0.0, more_agreements=more,
         with_floor=True, n_bootstrap=config.n_bootstrap, ci=config.ci, teacher=teacher_info,
     )  # fmt: skip
     floor = floor_ci = None
-    reading, slopes = verdict.reading, verdict.local_slopes
+    slopes = verdict.local_slopes
     if verdict.fit is not None:
         floor, floor_ci = verdict.fit["floor"], verdict.fit["floor_ci"]
         sizes = np.array([r["n_train"] for r in rows], float)
         excess = np.array([r["test_loss"] for r in rows], float) - floor
         pos = excess > 0
         slopes = local_slopes(sizes[pos], excess[pos], groups=None).to_dict()
-    res_alpha = 4.0 / config.d
-    ci = verdict.alpha_ci
-    if verdict.alpha is not None and abs(res_alpha - 1.0) > 0.1:
-        inside = ci is not None and ci[0] <= res_alpha <= ci[1]
-        reading += (
-            f"; the resolution-limited prediction for d = {config.d} is 4/d = {res_alpha:.2f}, "
-            + ("also inside the interval (no contrast)" if inside else "outside the interval")
-        )
-    if contrast and contrast.get("alpha") is not None:
-        reading += (
-            f"; the resolution-limited sweep at d = {config.d} measured alpha_D = "
-            f"{contrast['alpha']:.2f}"
-        )
     diagnostics = {
         **verdict.diagnostics,
         "rule": f"fit L = E + A D^-alpha over every size with D >= {config.min_ratio:g} x P "
@@ -211,17 +201,17 @@ def analyse_variance_limited(
         "max_grad_norm": float(np.nanmax(grads)),
         "min_points_per_param": float(min(r["n_train"] for r in rows) / p),
     }
-    extra = {
-        "resolution_alpha": res_alpha,
-        "floor": floor,
-        "floor_ci": floor_ci,
-        "reference_loss": reference,
-        "n_params": p,
-        "contrast": contrast,
-        "interval_covers": "data and optimisation (one teacher and one theta* per study)",
-    }
     return replace(
-        verdict, reading=reading, local_slopes=slopes, diagnostics=diagnostics, extra=extra
+        verdict,
+        local_slopes=slopes,
+        diagnostics=diagnostics,
+        resolution_alpha=res_alpha,
+        floor=floor,
+        floor_ci=None if floor_ci is None else tuple(floor_ci),
+        reference_loss=reference,
+        n_params=p,
+        contrast=contrast,
+        interval_covers="data and optimisation (one teacher and one theta* per study)",
     )
 
 

@@ -28,6 +28,7 @@ from ..manifolds import EMBEDDINGS
 from ..students import StudentConfig
 from ..training import TrainConfig
 from .base import DataScalingConfig, replicates, teacher_summary
+from .findings import Agreement
 from .presets import smoothness_base
 from .protocol import Analysis, Study
 from .trials import (
@@ -281,19 +282,19 @@ def run_variants(
             for verdict in analyse_data_scaling(
                 replace(v.config, seed=seed), v_rows, reps, key_path=(i,)
             ):
-                extra = {
-                    **verdict.extra,
-                    **v.settings,
-                    "variant": v.label,
-                    "settings": {**v.settings, "d": verdict.d},
-                }
-                results.append(replace(verdict, extra=extra))
+                results.append(
+                    replace(
+                        verdict,
+                        nu=v.settings.get("nu", verdict.nu),
+                        variant=v.label,
+                        settings={**v.settings, "d": verdict.d},
+                    )
+                )
         # The grouped view, the agreement and the readings are about the network (the reference
         # learners' rows stay in ``results``).
-        network = [r for r in results if r.extra.get("learner", "network") == "network"]
+        network = [r for r in results if (r.learner or "network") == "network"]
         grouped = [
-            {"label": r.extra["variant"], "settings": r.extra["settings"], "result": r.to_dict()}
-            for r in network
+            {"label": r.variant, "settings": r.settings, "result": r.to_dict()} for r in network
         ]
         fields = {"variants": grouped}
         if study == "ambient-invariance":
@@ -357,47 +358,62 @@ def run_smoothness_scan(
 
 
 def smoothness_verdicts(results: list[Verdict]) -> list[dict]:
-    """Per d: which line the network's alpha d / 2 follows across nu, and whether its intervals
-    exclude the other line.
+    """Per d, one decision: does the network's exponent follow the piecewise-linear line
+    min(2 nu, 4)/d or the kernel band across nu?
 
-    The lines min(nu, 2) (piecewise-linear) and min(nu, d + 1) (kernel) differ only for nu > 2,
-    so only those nu discriminate: the network *follows* a line when that line lies inside its
-    interval at every discriminating nu, and the other line lies outside at least one of them.
+    Only a nu at which the two theories' predictions do not overlap can separate them
+    (``discriminating``). The decision needs >= 2 such nu with an exponent that is a test (an
+    interval, a verdict, resolution-limited): *piecewise-linear* when at every one of them the
+    network is consistent with the piecewise-linear band and inconsistent with the kernel band,
+    *kernel* the other way round; otherwise *undetermined*. It uses the same equivalence calls as
+    the rows, so it cannot contradict them.
     """
     out = []
     for d in sorted({r.d for r in results}):
-        net = [r for r in results if r.d == d and r.extra.get("learner") == "network"]
-        points, pl_in, kernel_in = [], [], []
-        for r in sorted(net, key=lambda r: r.extra["nu"]):
-            nu = r.extra["nu"]
-            alpha = r.extra.get("alpha_interior", r.alpha)
-            ci = r.extra.get("alpha_interior_ci") or r.alpha_ci
-            lines = {"piecewise_linear": min(nu, 2.0), "kernel": min(nu, d + 1.0)}
-            point = {"nu": nu, "alpha_d_over_2": None if alpha is None else alpha * d / 2}
-            if alpha is not None and ci is not None:
-                lo, hi = ci[0] * d / 2, ci[1] * d / 2
-                point["interval"] = [lo, hi]
-                if lines["piecewise_linear"] != lines["kernel"]:
-                    pl_in.append(lo <= lines["piecewise_linear"] <= hi)
-                    kernel_in.append(lo <= lines["kernel"] <= hi)
-            points.append({**point, **lines})
-        if not pl_in:
-            follows, text = "undecided", "no fitted exponent at a nu > 2, where the lines differ"
-        elif all(pl_in) and not all(kernel_in):
-            follows, text = "piecewise_linear", "follows min(nu, 2): piecewise-linear"
-        elif all(kernel_in) and not all(pl_in):
-            follows, text = "kernel", "follows min(nu, d + 1): kernel-like"
-        elif all(pl_in) and all(kernel_in):
-            follows, text = "undecided", "its intervals contain both lines"
+        net = [r for r in results if r.d == d and r.learner == "network"]
+        points, calls = [], []
+        for r in sorted(net, key=lambda r: r.nu):
+            pred = r.predicted or {}
+            pl, kr = pred.get("piecewise_linear_range"), pred.get("kernel_range")
+            separates = bool(pl and kr and max(min(pl), min(kr)) > min(max(pl), max(kr)))
+            point = {
+                "nu": r.nu,
+                "alpha_d_over_2": None if r.alpha is None else r.alpha * d / 2,
+                "piecewise_linear": min(r.nu, 2.0),
+                "kernel": min(r.nu, d + 1.0),
+                "discriminating": separates,
+            }
+            if r.alpha_ci is not None:
+                point["interval"] = [r.alpha_ci[0] * d / 2, r.alpha_ci[1] * d / 2]
+            if r.is_test and len(r.agreements) >= 2:
+                point["calls"] = {"piecewise_linear": r.agreements[0].call.value,
+                                  "kernel": r.agreements[1].call.value}  # fmt: skip
+                if separates:
+                    calls.append((r.agreements[0].call, r.agreements[1].call))
+            points.append(point)
+        n_disc = sum(p["discriminating"] for p in points)
+        if len(calls) < 2:
+            follows = "undetermined"
+            text = (
+                f"undetermined: {len(calls)} nu with a tested exponent where the piecewise-linear "
+                f"and kernel predictions separate ({n_disc} such nu in the scan; 2 are needed)"
+            )
+        elif all(c == (Agreement.CONSISTENT, Agreement.INCONSISTENT) for c in calls):
+            follows, text = "piecewise_linear", "follows the piecewise-linear line min(2 nu, 4)/d"
+        elif all(c == (Agreement.INCONSISTENT, Agreement.CONSISTENT) for c in calls):
+            follows, text = "kernel", "follows the kernel band"
         else:
-            follows, text = "neither", "follows neither line within its intervals"
+            follows = "undetermined"
+            text = "undetermined: its equivalence calls do not single out one line at every nu"
         out.append(
             {
                 "d": d,
                 "follows": follows,
                 "excludes_other": follows in ("piecewise_linear", "kernel"),
                 "points": points,
-                "reading": f"d = {d}: the network {text}",
+                "reading": f"d = {d}: the network's exponent is {text}"
+                if follows == "undetermined"
+                else f"d = {d}: the network {text}",
             }
         )
     return out
@@ -422,7 +438,7 @@ def run_teacher_scan(config: TeacherScanConfig, out_dir, *, options=None, make_f
             "reading": r["reading"],
         }
         for r in summary["results"]
-        if r.get("learner", "network") == "network"
+        if (r.get("learner") or "network") == "network"
     ]
     table = {"study": "teacher-scan", "rows": rows}
     save_json(Path(out_dir) / "teacher_scan.json", table)
@@ -438,7 +454,7 @@ def intervals_agree(verdicts: list[Verdict]) -> dict:
     Returns ``{"all_agree": bool, "pairs": [...], "spread": max - min alpha}``; a variant without
     a fit (or without an interval) makes ``all_agree`` False.
     """
-    label = lambda v: v.extra.get("variant", str(v.d))  # noqa: E731
+    label = lambda v: v.variant or str(v.d)  # noqa: E731
     fitted = [v for v in verdicts if v.alpha is not None and v.alpha_ci is not None]
     pairs = []
     for i, a in enumerate(fitted):
@@ -468,34 +484,36 @@ def intervals_agree(verdicts: list[Verdict]) -> dict:
 
 def _invariance_reading(agreement: dict, verdicts: list[Verdict]) -> str:
     if agreement["n_fitted"] < agreement["n_variants"]:
-        missing = [
-            v.extra.get("variant", "?") for v in verdicts if v.alpha is None or not v.alpha_ci
-        ]
+        missing = [v.variant or "?" for v in verdicts if v.alpha is None or not v.alpha_ci]
         return f"no exponent for {', '.join(missing)} (window rule): invariance not testable there"
     spread = agreement["spread"]
+    # Overlapping intervals fail to show a difference; they do not show equality, so the
+    # reading says "no dependence detected", never "invariant" or "consistent".
     if agreement["all_agree"]:
         return (
-            f"ambient-invariant: every alpha lies inside every other interval (spread {spread:.2f})"
+            f"no dependence detected: every alpha lies inside every other interval "
+            f"(spread {spread:.2f})"
         )
     if agreement["all_overlap"]:
         return (
-            f"consistent: all intervals overlap, though not every alpha lies inside every other "
-            f"interval (spread {spread:.2f})"
+            f"no dependence detected: all intervals overlap, though not every alpha lies inside "
+            f"every other interval (spread {spread:.2f})"
         )
     bad = [f"{p['a']} vs {p['b']}" for p in agreement["pairs"] if not p["intervals_overlap"]]
-    return f"not invariant: disjoint intervals for {', '.join(bad)} (spread {spread:.2f})"
+    return f"depends on the variant: disjoint intervals for {', '.join(bad)} (spread {spread:.2f})"
 
 
 def _loss_powers_reading(verdicts: list[Verdict]) -> str:
     parts = []
     for r in verdicts:
-        name = r.extra.get("variant", "?")
+        name = r.variant or "?"
         if r.alpha is None:
             parts.append(f"{name}: no fit")
         else:
+            call = r.agreement.value if r.agreement is not None else "no test"
             parts.append(
                 f"{name}: alpha = {r.alpha:.2f} vs {r.predicted_alpha:.2f} "
-                f"(ratio {r.ratio:.2f}{', interval contains it' if r.consistent else ''})"
+                f"(ratio {r.ratio:.2f}; {call})"
             )
     return "; ".join(parts)
 

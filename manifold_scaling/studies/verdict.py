@@ -1,15 +1,19 @@
-"""One verdict type and one plain-words reading for every fitted exponent of every study.
+"""One verdict type for every fitted exponent of every study, and the analysis that fills it.
 
 A measured exponent means something only inside one regime (Bahri et al. 2021, Sec. 2, Table 1), so
-every study decides per size, by a rule stated in advance, whether that size may enter the fit
-(:class:`SizeRule`: interpolation for data scaling, convergence for model scaling), then fits inside
-the longest passing run (``fitting.fit_in_window``) and reads the exponent against its prediction
-(:func:`read_exponent`). The same code serves every study; only the rule and the phrasing differ.
+every study decides by rules stated in advance which points may enter the fit: per size
+(:class:`SizeRule`: the design, e.g. P >= 4 D for data scaling; convergence for model scaling) and,
+for data scaling, per cell (replicate, size) (:func:`convergence_cell_rule`: would more optimisation
+move the point?). It fits inside the longest passing run of sizes (``fitting.fit_in_window``) and
+reads the exponent against *its own teacher's* prediction by an equivalence call
+(``studies.findings``). The findings are typed; ``findings.render`` is the one place they become
+words.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -17,11 +21,30 @@ import numpy as np
 
 from .. import keys
 from ..errors import InputError
-from ..fitting import LocalSlopes, WindowedFit, fit_in_window, select_window
+from ..fitting import LocalSlopes, WindowedFit, fit_in_window, fit_power_law, select_window
 from .base import teacher_summary
+from .findings import (
+    AGREEMENT_BAND,
+    CONTRAST_MARGIN,
+    MAX_EXCLUDED_SHARE,
+    Agreement,
+    AgreementFinding,
+    CellsFinding,
+    Contrast,
+    Exponent,
+    Mechanism,
+    MechanismCall,
+    PooledExponent,
+    Resolution,
+    WindowFinding,
+    equivalence,
+    margin_band,
+    render,
+)
 
 __all__ = [
     "TOLERANCE",
+    "CellRule",
     "SizeCheck",
     "SizeRule",
     "Verdict",
@@ -29,26 +52,40 @@ __all__ = [
     "analyse_data_scaling",
     "analyse_dims",
     "analyse_learners",
+    "convergence_cell_rule",
+    "convergence_rule",
+    "design_rule",
+    "interpolation_rule",
+    "paired_contrast",
     "paired_difference",
+    "points_per_param_rule",
+    "pooled_exponent",
+    "read_exponent",
     "read_mechanism",
     "resolution",
-    "convergence_rule",
-    "interpolation_rule",
-    "points_per_param_rule",
-    "read_exponent",
 ]
 
-#: alpha / prediction inside this band reads as "within the tolerance" of the prediction.
-TOLERANCE = (0.8, 1.25)
+#: alpha / prediction inside this band is read as equivalent to the prediction (stated in advance).
+TOLERANCE = AGREEMENT_BAND
+
+# Fields only some studies fill; written at the top level of ``summary.json`` rows when set.
+_STUDY_FIELDS = (
+    "variant", "settings", "nu", "budget_fraction", "wall_time_s", "projected_full_budget_s",
+    "layer_id_twonn_median", "layer_id_mle_median", "floor", "floor_ci", "resolution_alpha",
+    "reference_loss", "n_params", "contrast", "interval_covers", "d_hat", "d_hat_ci",
+    "predicted_alpha_range", "satisfies_bound", "accuracy_by_size",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The verdict on one exponent: its fit, window, prediction, diagnostics and reading.
+    """The verdict on one exponent: its fit, window, prediction, typed findings and reading.
 
-    ``d`` is the intrinsic dimension (measured, and so fractional, for real data). Fields that only
-    some studies have (a variance-limited floor, a real-data ID interval) live in ``extra`` and are
-    written at the top level of :meth:`to_dict`, so ``summary.json`` rows keep one flat shape.
+    ``d`` is the intrinsic dimension (measured, and so fractional, for real data). The reading is
+    rendered from the findings (``findings.render``) and never edited afterwards. ``agreements``
+    are the equivalence calls against this row's own predictions (the first is the primary one:
+    ``agreement`` and ``predicted_band`` in ``summary.json``); ``alternate`` is the exponent on
+    the other test set and ``sensitivity`` the fit on every cell (both diagnostics).
     """
 
     d: float
@@ -58,131 +95,151 @@ class Verdict:
     ratio: float | None
     fit_window: tuple[float, float] | None
     window_decades: float
-    reading: str
-    consistent: bool
-    within_tolerance: bool
-    diagnostics: dict
-    fit: dict | None
-    local_slopes: dict
-    teacher: dict
+    reading: str = ""
+    consistent: bool = False
+    within_tolerance: bool = False
+    diagnostics: dict = field(default_factory=dict)
+    fit: dict | None = None
+    local_slopes: dict = field(default_factory=dict)
+    teacher: dict = field(default_factory=dict)
     alpha_spread: float | None = None  # SD of the per-replicate exponents
     alpha_replicates: tuple[float, ...] = ()
     interval: str | None = None  # how alpha_ci was made (see fitting.fit_power_law)
-    extra: dict = field(default_factory=dict)
+    axis: str = "D"
+    learner: str | None = None
+    test_set: str = "full"
+    predicted: dict | None = None  # each theory's prediction for this teacher (point, range)
+    agreements: tuple[AgreementFinding, ...] = ()
+    resolution: Resolution | None = None
+    mechanism: Mechanism | None = None
+    cells: CellsFinding | None = None
+    window: WindowFinding | None = None
+    alternate: Exponent | None = None
+    sensitivity: Exponent | None = None
+    # study-specific measurements (see _STUDY_FIELDS)
+    variant: str | None = None
+    settings: dict | None = None
+    nu: float | None = None
+    budget_fraction: float | None = None
+    wall_time_s: float | None = None
+    projected_full_budget_s: float | None = None
+    layer_id_twonn_median: float | None = None
+    layer_id_mle_median: float | None = None
+    floor: float | None = None
+    floor_ci: tuple[float, float] | None = None
+    resolution_alpha: float | None = None
+    reference_loss: float | None = None
+    n_params: int | None = None
+    contrast: dict | None = None
+    interval_covers: str | None = None
+    d_hat: float | None = None
+    d_hat_ci: tuple[float, float] | None = None
+    predicted_alpha_range: tuple[float, float] | None = None
+    satisfies_bound: bool | None = None
+    accuracy_by_size: dict | None = None
+
+    @property
+    def agreement(self) -> Agreement | None:
+        """The primary equivalence call (None when the row is no test: no exponent, no
+        verdict, not resolution-limited)."""
+        if not self.agreements or not self.is_test:
+            return None
+        return self.agreements[0].call
+
+    @property
+    def predicted_band(self) -> tuple[float, float] | None:
+        return self.agreements[0].band if self.agreements else None
+
+    @property
+    def is_test(self) -> bool:
+        """Whether the row can be read against its prediction at all."""
+        if self.alpha is None or self.alpha_ci is None:
+            return False
+        if self.cells is not None and self.cells.no_verdict:
+            return False
+        return not (self.resolution is not None and self.resolution.resolved is False)
+
+    def rendered(self) -> Verdict:
+        """This verdict with its reading and boolean summaries derived from the findings."""
+        agreement = self.agreement
+        band = self.predicted_band
+        within = bool(
+            band is not None and self.alpha is not None and band[0] <= self.alpha <= band[1]
+        )
+        return replace(
+            self,
+            reading=render(self),
+            consistent=agreement is Agreement.CONSISTENT,
+            within_tolerance=within and bool(self.window is None or self.window.spans_min),
+        )
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}
-        out["alpha_ci"] = list(self.alpha_ci) if self.alpha_ci else None
-        out["fit_window"] = list(self.fit_window) if self.fit_window else None
-        out["alpha_replicates"] = list(self.alpha_replicates)
-        out.update(self.extra)
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name in _STUDY_FIELDS:
+                if v is not None:
+                    out[f.name] = list(v) if isinstance(v, tuple) else v
+                continue
+            if hasattr(v, "to_dict"):
+                v = v.to_dict()
+            elif isinstance(v, tuple):
+                v = [x.to_dict() if hasattr(x, "to_dict") else x for x in v]
+            out[f.name] = v
+        agreement = self.agreement
+        out["agreement"] = agreement.value if agreement is not None else None
+        out["predicted_band"] = list(self.predicted_band) if self.predicted_band else None
+        out["mechanism_call"] = self.mechanism.call.value if self.mechanism else None
+        # aliases of the fields these replaced (summary.json is a public contract)
+        if self.test_set == "interior":
+            out["alpha_interior"] = self.alpha
+            out["alpha_interior_ci"] = list(self.alpha_ci) if self.alpha_ci else None
+        if self.mechanism is not None:
+            out["paired"] = {
+                c.learner: {
+                    "mean": c.mean,
+                    "ci": list(c.interval) if c.interval else None,
+                    "n": c.n,
+                }  # fmt: skip
+                for c in self.mechanism.contrasts
+            }
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Verdict:
-        """Inverse of :meth:`to_dict` (unknown keys go to ``extra``)."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
-        kw = {k: v for k, v in data.items() if k in names}
-        for k in ("alpha_ci", "fit_window"):
-            if kw.get(k) is not None:
-                kw[k] = tuple(kw[k])
-        kw["alpha_replicates"] = tuple(kw.get("alpha_replicates") or ())
-        kw.setdefault("window_decades", 0.0)
-        kw.setdefault("diagnostics", {})
-        kw.setdefault("local_slopes", {})
-        kw.setdefault("teacher", {})
-        for k in ("ratio", "fit", "alpha", "alpha_ci", "fit_window"):
+        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
+        kw = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            v = data[f.name]
+            typed = _TYPED.get(f.name)
+            if typed is not None and not isinstance(v, dict | list):
+                v = None  # a summary written before the field was typed (a plain label)
+            if typed is not None and v is not None:
+                v = (
+                    tuple(typed.from_dict(x) for x in v)
+                    if f.name == "agreements"
+                    else typed.from_dict(v)
+                )
+            elif isinstance(v, list) and f.name not in ("settings",):
+                v = tuple(v)
+            kw[f.name] = v
+        for k in ("d", "alpha", "alpha_ci", "predicted_alpha", "ratio", "fit_window"):
             kw.setdefault(k, None)
-        kw.setdefault("consistent", False)
-        kw.setdefault("within_tolerance", False)
-        kw.setdefault("reading", "")
-        return cls(**kw, extra={k: v for k, v in data.items() if k not in names})
+        kw.setdefault("window_decades", 0.0)
+        return cls(**kw)
 
 
-# --- the one reading ------------------------------------------------------------------------------
-
-# Phrasing per size axis: D (data scaling) and N (model scaling at unlimited data). Everything
-# else about the reading -- the tolerance band, the interval test, the notes -- is shared.
-_PHRASES = {
-    "D": {
-        "none_pass": "no size interpolates: optimisation-limited everywhere, no exponent",
-        "too_few": "fewer than 3 sizes pass the diagnostics (window {lo:g}-{hi:g}): no fit",
-        "consistent": "resolution-limited and consistent with 4/d (alpha/(4/d) = {ratio:.2f})",
-        "within": "resolution-limited, within the tolerance of 4/d (alpha/(4/d) = {ratio:.2f}) "
-        "though the interval excludes it",
-        "above": "above 4/d: consistent with the bound, not tight (alpha/(4/d) = {ratio:.2f}; "
-        "a teacher too simple for this d or a pre-asymptotic window)",
-        "below": "below 4/d (alpha/(4/d) = {ratio:.2f}): slower than the resolution-limited rate; "
-        "pre-asymptotic (teacher not yet resolved) or optimisation-limited",
-        "fails_above": "optimisation-limited beyond D = {hi:g}",
-        "fails_below": None,
-    },
-    "N": {
-        "none_pass": "no width converged: optimisation-limited everywhere, no exponent",
-        "too_few": "fewer than 3 widths pass the convergence rule (window N = {lo:g}-{hi:g}): "
-        "no fit",
-        "consistent": "resolution-limited in N and consistent with 4/d "
-        "(alpha_N/(4/d) = {ratio:.2f})",
-        "within": "resolution-limited in N, within the tolerance of 4/d "
-        "(alpha_N/(4/d) = {ratio:.2f}) though the interval excludes it",
-        "above": "above 4/d (alpha_N/(4/d) = {ratio:.2f}): the smallest students do not yet "
-        "resolve the teacher (pre-asymptotic), or the bound is not tight here",
-        "below": "below 4/d (alpha_N/(4/d) = {ratio:.2f}): the largest students gain less than "
-        "the resolution argument allows; training (steps, learning rate) limits them",
-        "fails_above": "not converged beyond N = {hi:g}",
-        "fails_below": "not converged below N = {lo:g}",
-    },
-    # real data: the prediction is a bound from a measured d_hat, and there is no teacher
-    "real": {
-        "none_pass": "no size fits its training set: optimisation-limited everywhere, no exponent",
-        "too_few": "fewer than 3 sizes fit their training set (window {lo:g}-{hi:g}): no fit",
-        "consistent": "consistent with 4/d_hat (alpha/(4/d_hat) = {ratio:.2f})",
-        "within": "within the tolerance of 4/d_hat (alpha/(4/d_hat) = {ratio:.2f}) though the "
-        "interval excludes it",
-        "above": "above 4/d_hat: the bound holds and is not tight (alpha/(4/d_hat) = "
-        "{ratio:.2f}), as the papers find for real images",
-        "below": "below 4/d_hat (alpha/(4/d_hat) = {ratio:.2f}): slower than the "
-        "resolution-limited bound",
-        "fails_above": "not interpolating beyond D = {hi:g}",
-        "fails_below": None,
-    },
-    # a reference learner (simplex, kernel) against its own theory's rate for this teacher
-    "reference": {
-        "none_pass": "no size has finite losses: no exponent",
-        "too_few": "fewer than 3 sizes with finite losses (window {lo:g}-{hi:g}): no fit",
-        "consistent": "follows its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f})",
-        "within": "within the tolerance of its theory's rate {pred:.2f} (alpha/prediction = "
-        "{ratio:.2f}) though the interval excludes it",
-        "above": "faster than its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f})",
-        "below": "slower than its theory's rate {pred:.2f} (alpha/prediction = {ratio:.2f}): "
-        "pre-asymptotic at these D",
-        "fails_above": None,
-        "fails_below": None,
-    },
-    # the variance-limited regime: the prediction is D^-1 for L(D) - L(inf)
-    "variance": {
-        "none_pass": "no size has D >= the required multiple of P: no exponent",
-        "too_few": "fewer than 4 sizes with D >> P (window {lo:g}-{hi:g}): no fit",
-        "consistent": "variance-limited: L(D) - L(inf) ~ D^-{alpha:.2f}, consistent with D^-1",
-        "within": "variance-limited: L(D) - L(inf) ~ D^-{alpha:.2f}, consistent with D^-1",
-        "above": "steeper than D^-1 (alpha = {alpha:.2f}): not yet in the variance-limited regime",
-        "below": "shallower than D^-1 (alpha = {alpha:.2f}): optimisation noise or a drifting "
-        "floor",
-        "fails_above": None,
-        "fails_below": None,
-        "window_note": False,
-    },
+_TYPED = {
+    "agreements": AgreementFinding,
+    "resolution": Resolution,
+    "mechanism": Mechanism,
+    "cells": CellsFinding,
+    "window": WindowFinding,
+    "alternate": Exponent,
+    "sensitivity": Exponent,
 }
-
-
-def _no_fit(sizes, reasons, rule_text, min_decades, why):
-    """A windowed fit with nothing in the window (what a curve with no usable loss gets)."""
-    empty = np.zeros(0)
-    window = select_window(
-        sizes, np.zeros(len(sizes), bool), reasons={**{float(s): why for s in sizes}, **reasons},
-        min_decades=min_decades, rule_text=rule_text,
-    )  # fmt: skip
-    return WindowedFit(window, None, LocalSlopes(empty, empty, empty, empty, None))
 
 
 def read_exponent(
@@ -195,64 +252,42 @@ def read_exponent(
     *,
     axis: str = "D",
     tolerance: tuple[float, float] = TOLERANCE,
-    max_ci_width: float | None = None,
+    predicted_range: tuple[float, float] | None = None,
+    target: str | None = None,
     interval: str | None = None,
 ) -> tuple[str, bool, bool]:
-    """The plain-words reading of an exponent against its prediction.
+    """The reading of one exponent against its prediction, as ``(text, consistent, within)``.
 
-    Returns ``(text, consistent, within_tolerance)``: ``consistent`` when the interval contains the
-    prediction; ``within_tolerance`` when alpha/prediction is inside ``tolerance`` *and* the window
-    spans at least the minimum number of decades. Notes say where the diagnostics fail outside the
-    window and when the window is too short to be strong evidence, and when ``interval`` (how the
-    interval was made, ``fitting.PowerLawFit.interval``) does not cover replicates. ``axis`` picks
-    the phrasing:
-    ``"D"`` data scaling, ``"N"`` model scaling, ``"real"`` real data against 4/d_hat,
-    ``"variance"`` the variance-limited D^-1. An interval wider than ``max_ci_width`` reads as
-    inconclusive.
+    ``consistent`` only when the whole interval lies inside the band ``tolerance`` x the
+    prediction's range (an equivalence call, ``findings.equivalence``); ``within`` when the point
+    estimate does and the window spans its minimum decades. ``window`` is a ``fitting.FitWindow``.
     """
-    words = _PHRASES[axis]
-    if alpha is None:
-        if not any(passes) or window.lo is None:
-            return words["none_pass"], False, False
-        return words["too_few"].format(lo=window.lo, hi=window.hi), False, False
-    ratio = alpha / predicted
-    if max_ci_width is not None and ci is not None and ci[1] - ci[0] > max_ci_width:
-        text = (
-            f"inconclusive: alpha = {alpha:.2f} with interval [{ci[0]:.2f}, {ci[1]:.2f}] "
-            "(too wide: more seeds, sizes or a longer L-BFGS)"
-        )
-        return text, False, False
-    consistent = bool(ci is not None and ci[0] <= predicted <= ci[1])
-    within = tolerance[0] <= ratio <= tolerance[1]
-    fmt = {"ratio": ratio, "alpha": alpha, "pred": predicted}
-    if consistent:
-        text = words["consistent"].format(**fmt)
-    elif within:
-        text = words["within"].format(**fmt)
-    elif ratio > tolerance[1]:
-        text = words["above"].format(**fmt)
-    else:
-        text = words["below"].format(**fmt)
-    if ci is None:
-        text = text.replace(" though the interval excludes it", "")
-    notes = []
-    if ci is None:
-        notes.append("no interval: one replicate (use at least 2 seeds)")
-    elif interval and interval.startswith("residual"):
-        notes.append("one replicate: the interval covers this curve's scatter, not a re-run's")
-    if words["fails_above"] and any(
-        not p and window.hi and s > window.hi for s, p in zip(sizes, passes)
-    ):
-        notes.append(words["fails_above"].format(hi=window.hi))
-    if words["fails_below"] and any(
-        not p and window.lo and s < window.lo for s, p in zip(sizes, passes)
-    ):
-        notes.append(words["fails_below"].format(lo=window.lo))
-    if words.get("window_note", True) and not window.spans_min_decades:
-        notes.append(f"window spans only {window.decades:.2f} decades (< 1): weak evidence")
-    if notes:
-        text += "; " + "; ".join(notes)
-    return text, consistent, bool(within and window.spans_min_decades)
+    prange = tuple(predicted_range or (predicted, predicted))
+    finding = AgreementFinding(
+        target or _TARGETS.get(axis, "the prediction"),
+        prange,
+        margin_band(prange, tolerance),
+        equivalence(ci, margin_band(prange, tolerance)),
+    )
+    v = Verdict(
+        d=float("nan"), alpha=alpha, alpha_ci=tuple(ci) if ci else None,
+        predicted_alpha=predicted, ratio=None if alpha is None else alpha / predicted,
+        fit_window=None, window_decades=float(window.decades), axis=axis, interval=interval,
+        test_set="",
+        agreements=(finding,), window=_window_finding(window, sizes, passes),
+    ).rendered()  # fmt: skip
+    return v.reading, v.consistent, v.within_tolerance
+
+
+_TARGETS = {"D": "4/d", "N": "4/d", "real": "4/d_hat", "variance": "D^-1"}
+
+
+def _window_finding(window, sizes, passes) -> WindowFinding:
+    hi, lo = window.hi, window.lo
+    above = tuple(float(s) for s, p in zip(sizes, passes) if not p and hi and s > hi)
+    below = tuple(float(s) for s, p in zip(sizes, passes) if not p and lo and s < lo)
+    return WindowFinding(lo, hi, float(window.decades), float(window.min_decades), window.rule,
+                         above, below)  # fmt: skip
 
 
 # --- size rules -----------------------------------------------------------------------------------
@@ -297,6 +332,90 @@ def _judge(test, failures: list[tuple[bool, str]], info: dict) -> SizeCheck:
 
 def _column(rows, name, default=None) -> np.ndarray:
     return np.array([r.get(name, default) for r in rows], float)
+
+
+def _unresolved(rows, length_scale) -> tuple[bool, str]:
+    """Does this size fail to resolve the teacher? The median nearest-neighbour spacing of its
+    training points (over replicates) against the teacher's length scale; known before any
+    training, so a rule on the design, not on an outcome."""
+    spacing = _column(rows, "nn_spacing", np.nan)
+    if length_scale is None or not np.isfinite(length_scale) or not np.isfinite(spacing).any():
+        return False, ""
+    s = float(np.nanmedian(spacing))
+    return s >= length_scale, (
+        f"not resolution-limited (spacing {s:.2f} >= teacher length scale {length_scale:.2f})"
+    )
+
+
+def design_rule(min_params_per_point: float, length_scale: float | None = None) -> SizeRule:
+    """Data scaling, per size, by design only: P >= k x D, the spacing of the training points
+    below the teacher's length scale (``length_scale``; skipped when None), and a finite loss
+    somewhere. It looks at no outcome that is then fitted; which cells count is the cell rule's
+    job."""
+
+    def check(size, rows):
+        test, train, params = (_column(rows, k) for k in ("test_loss", "train_loss", "n_params"))
+        ratio = np.where(test > 0, train / np.maximum(test, 1e-300), np.inf)
+        finite = np.isfinite(test) & (test > 0)
+        failures = [
+            (not finite.any(), "no finite test loss"),
+            (
+                not np.all(params >= min_params_per_point * size),
+                f"P/D = {params[0] / size:.1f} < {min_params_per_point:g}",
+            ),
+            _unresolved(rows, length_scale),
+        ]
+        info = {
+            "size": int(size),
+            "test_loss_mean": _geo_mean(test[finite]) if finite.any() else float("nan"),
+            "train_loss_mean": _geo_mean(train[finite]) if finite.any() else float("nan"),
+            # a diagnostic, no longer a rule: train/test selects on the fitted test loss
+            "max_train_test_ratio": float(np.max(ratio)),
+            "params_per_point": float(params[0] / size),
+        }
+        why = [text for failed, text in failures if failed]
+        return SizeCheck(not why, why, {**info, "passes": not why})
+
+    resolved = "" if length_scale is None else ", the spacing below the teacher's length scale"
+    return SizeRule(f"longest run of sizes with P >= {min_params_per_point:g} x D{resolved}", check)
+
+
+@dataclass(frozen=True)
+class CellRule:
+    """A rule, stated in advance, deciding per cell (one replicate at one size) whether it counts.
+
+    ``check(row)`` returns the reason a cell fails, or ``None`` when it passes."""
+
+    text: str
+    check: Callable[[dict], str | None]
+    max_share: float = MAX_EXCLUDED_SHARE
+
+
+def convergence_cell_rule(tolerance: float, max_share: float = MAX_EXCLUDED_SHARE) -> CellRule:
+    """Would more optimisation move this point? A cell counts when its running-best validation
+    loss moved by <= ``tolerance`` in log over the last doubling of its step budget (steps T/2 to
+    T: ``val_tail_dlog``), a conservative stand-in for training twice as long. It reads the
+    validation curve, never the test loss that is fitted, and judges each cell alone, so adding
+    replicates does not make a size harder to keep (an all-or-nothing rule passes n replicates
+    with probability p^n)."""
+
+    def check(row):
+        test = row.get("test_loss", np.nan)
+        if not (np.isfinite(test) and test > 0):
+            return "non-finite or zero test loss"
+        moved = row.get("val_tail_dlog", np.nan)
+        if not np.isfinite(moved):
+            return "no validation curve to judge convergence"
+        if moved > tolerance:
+            return f"not converged (validation loss fell {moved:.3f} in log over the last doubling)"
+        return None
+
+    text = (
+        f"a cell counts when its running-best validation loss fell by <= {tolerance:g} in log over "
+        f"the last doubling of its step budget; no verdict when more than {max_share:.0%} of the "
+        "window's cells fail"
+    )
+    return CellRule(text, check, max_share)
 
 
 def interpolation_rule(interpolation_ratio: float, min_params_per_point: float) -> SizeRule:
@@ -385,6 +504,58 @@ def points_per_param_rule(min_ratio: float) -> SizeRule:
 # --- the one analysis of a curve ------------------------------------------------------------------
 
 
+def _no_fit(sizes, reasons, rule_text, min_decades, why):
+    """A windowed fit with nothing in the window (what a curve with no usable loss gets)."""
+    empty = np.zeros(0)
+    window = select_window(
+        sizes, np.zeros(len(sizes), bool), reasons={**{float(s): why for s in sizes}, **reasons},
+        min_decades=min_decades, rule_text=rule_text,
+    )  # fmt: skip
+    return WindowedFit(window, None, LocalSlopes(empty, empty, empty, empty, None))
+
+
+def _cells(rows, sizes, window, cell_rule: CellRule | None, size_key, replicate_key):
+    """Which observations inside the window count: ``(mask, CellsFinding | None)``."""
+    inside = np.zeros(len(rows), bool)
+    if window.lo is not None:
+        inside = (sizes >= window.lo) & (sizes <= window.hi)
+    if cell_rule is None:
+        return inside, None
+    keep, excluded = inside.copy(), []
+    for i in np.flatnonzero(inside):
+        why = cell_rule.check(rows[i])
+        if why is not None:
+            keep[i] = False
+            excluded.append(f"{rows[i][replicate_key]}@{rows[i][size_key]:g}: {why}")
+    n_cells = int(inside.sum())
+    finding = CellsFinding(n_cells, len(excluded), cell_rule.max_share, cell_rule.text,
+                           tuple(excluded))  # fmt: skip
+    return keep, finding
+
+
+#: The per-replicate fit's loss: summed Huber in log space with this delta (``fitting``). Chosen
+#: by ``benchmarks/interval_coverage.py --pipeline`` (coverage through the cell rule).
+HUBER_DELTA = 1e-3
+
+
+def _fit(
+    sizes, losses, groups, mask, *, key, with_floor, n_bootstrap, ci, min_sizes=3,
+    huber_delta=None,
+):  # fmt: skip
+    """``fit_power_law`` on the masked observations, or None when too few remain."""
+    m = mask & np.isfinite(losses) & (losses > 0)
+    if np.unique(sizes[m]).size < min_sizes:
+        return None
+    try:
+        return fit_power_law(
+            sizes[m], losses[m], key=key, groups=None if groups is None else groups[m],
+            with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci,
+            huber_delta=HUBER_DELTA if huber_delta is None else huber_delta,
+        )  # fmt: skip
+    except InputError:
+        return None
+
+
 def analyse_curve(
     d: float,
     rows: list[dict],
@@ -392,28 +563,38 @@ def analyse_curve(
     *,
     predicted: float,
     key,
+    predicted_range: tuple[float, float] | None = None,
+    target: str | None = None,
+    more_agreements: Sequence[tuple[str, tuple[float, float]]] = (),
+    band: tuple[float, float] = TOLERANCE,
+    cell_rule: CellRule | None = None,
     size_key: str = "n_train",
     replicate_key: str = "seed",
     loss_key: str = "test_loss",
+    alternate_key: str | None = None,
+    test_set: str = "",
     axis: str = "D",
-    tolerance: tuple[float, float] = TOLERANCE,
-    max_ci_width: float | None = None,
     min_decades: float = 1.0,
     with_floor: bool = False,
     n_bootstrap: int = 1000,
     ci: float = 0.9,
     teacher: dict | None = None,
     diagnostics: dict | None = None,
-    extra: dict | None = None,
+    theories: dict | None = None,
+    **fields,
 ) -> Verdict:
-    """Rule per size -> window -> robust fit (intervals over replicates) -> reading, for one curve.
+    """Size rule -> window -> cell rule -> fit (intervals over replicates) -> findings, one curve.
 
     ``rows``: one dict per trial with ``size_key``, ``replicate_key`` and ``loss_key`` (plus what
-    ``rule`` reads; the rule judges every size on the rows as they are, the fit uses ``loss_key``). Replicates are what a repetition of the study would redraw (teacher, data,
-    initialisation), so the fit's interval is taken over them (``fitting.fit_power_law``).
+    the rules read). Replicates are what a repetition of the study would redraw (teacher, data,
+    initialisation), so the interval is taken over them (``fitting.fit_power_law``); a replicate
+    keeps the cells that pass and is fitted on those. The primary agreement is against
+    ``predicted_range`` (default: the point ``predicted``) widened by ``band``;
+    ``more_agreements`` adds ``(target, range)`` calls; ``theories`` is every theory's prediction
+    for this teacher (the row's ``predicted``). ``fields`` are further ``Verdict`` fields.
     """
     sizes = np.array([r[size_key] for r in rows], float)
-    test = np.array([r.get(loss_key, np.nan) for r in rows], float)
+    losses = np.array([r.get(loss_key, np.nan) for r in rows], float)
     groups = np.array([r[replicate_key] for r in rows])
     uniq = np.unique(sizes)
     passes, reasons, per_size = [], {}, []
@@ -423,35 +604,58 @@ def analyse_curve(
         if checked.why:
             reasons[float(s)] = "; ".join(checked.why)
         per_size.append(checked.info)
+    k_fit, k_all, k_alt = keys.split_key(key, 3)
     try:
         wf = fit_in_window(
-            sizes, test, passes, key=key, groups=groups, reasons=reasons, rule_text=rule.text,
+            sizes, losses, passes, key=key, groups=groups, reasons=reasons, rule_text=rule.text,
             min_decades=min_decades, with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci,
         )  # fmt: skip
     except InputError as err:  # e.g. no finite loss at all: a verdict without an exponent
         wf = _no_fit(uniq, reasons, rule.text, min_decades, f"no fit ({err})")
         passes = [False] * len(uniq)
-    window, fit = wf.window, wf.fit
-    alpha = alpha_ci = ratio = None
-    if fit is not None:
-        alpha = fit.alpha
-        alpha_ci = tuple(fit.alpha_ci) if fit.alpha_ci is not None else None
-        ratio = alpha / predicted
-    reading, consistent, within = read_exponent(
-        alpha, alpha_ci, predicted, window, uniq, passes, axis=axis, tolerance=tolerance,
-        max_ci_width=max_ci_width, interval=getattr(fit, "interval", None),
-    )  # fmt: skip
+    window = wf.window
+    keep, cells = _cells(rows, sizes, window, cell_rule, size_key, replicate_key)
+    common = dict(with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci)
+    fit = wf.fit if cell_rule is None else _fit(sizes, losses, groups, keep, key=k_fit, **common)
+    if cells is not None and fit is not None:
+        dropped = len(fit.replicates_dropped or {})
+        cells = replace(cells, replicates_dropped=dropped)
+    sensitivity = alternate = None
+    if cell_rule is not None and window.lo is not None:
+        inside = (sizes >= window.lo) & (sizes <= window.hi)
+        every = _fit(sizes, losses, groups, inside, key=k_all, **common)
+        if every is not None:
+            sensitivity = Exponent(every.alpha, _tuple(every.alpha_ci), every.n_replicates or 1,
+                                   "all cells")  # fmt: skip
+    if alternate_key is not None and fit is not None:
+        other = np.array([r.get(alternate_key, np.nan) for r in rows], float)
+        mask = keep if cell_rule is not None else (sizes >= window.lo) & (sizes <= window.hi)
+        alt = _fit(sizes, other, groups, mask, key=k_alt, **common)
+        if alt is not None:
+            alternate = Exponent(alt.alpha, _tuple(alt.alpha_ci), alt.n_replicates or 1,
+                                 "full" if test_set == "interior" else "interior")  # fmt: skip
+    if cells is not None and cells.no_verdict:
+        fit_shown = None
+    else:
+        fit_shown = fit
+    alpha = fit_shown.alpha if fit_shown is not None else None
+    alpha_ci = _tuple(fit_shown.alpha_ci) if fit_shown is not None else None
+    prange = tuple(predicted_range or (predicted, predicted))
+    calls = [(target or _TARGETS.get(axis, "the prediction"), prange), *more_agreements]
+    agreements = tuple(
+        AgreementFinding(
+            t, tuple(r), margin_band(r, band), equivalence(alpha_ci, margin_band(r, band))
+        )
+        for t, r in calls
+    )
     return Verdict(
         d=d,
         alpha=alpha,
         alpha_ci=alpha_ci,
         predicted_alpha=predicted,
-        ratio=ratio,
+        ratio=None if alpha is None else alpha / predicted,
         fit_window=(window.lo, window.hi) if window.lo is not None else None,
         window_decades=float(window.decades),
-        reading=reading,
-        consistent=consistent,
-        within_tolerance=within,
         diagnostics={
             "per_size": per_size,
             "window_rule": window.rule,
@@ -462,11 +666,25 @@ def analyse_curve(
         fit=fit.to_dict() if fit else None,
         local_slopes=wf.slopes.to_dict(),
         teacher=teacher or {},
-        alpha_spread=getattr(fit, "alpha_spread", None),
-        alpha_replicates=tuple(getattr(fit, "alpha_replicates", None) or ()),
-        interval=getattr(fit, "interval", None) or (fit.bootstrap if fit else None),
-        extra=extra or {},
-    )
+        alpha_spread=getattr(fit_shown, "alpha_spread", None),
+        alpha_replicates=tuple(getattr(fit_shown, "alpha_replicates", None) or ()),
+        interval=(getattr(fit_shown, "interval", None) or fit_shown.bootstrap)
+        if fit_shown
+        else None,
+        axis=axis,
+        test_set=test_set,
+        agreements=agreements,
+        cells=cells,
+        window=_window_finding(window, uniq, passes),
+        alternate=alternate,
+        sensitivity=sensitivity,
+        predicted=theories,
+        **fields,
+    ).rendered()
+
+
+def _tuple(ci):
+    return None if ci is None else (float(ci[0]), float(ci[1]))
 
 
 def analyse_dims(
@@ -485,6 +703,7 @@ def analyse_dims(
             with_floor=config.with_floor,
             n_bootstrap=config.n_bootstrap,
             ci=config.ci,
+            band=getattr(config, "agreement_band", TOLERANCE),
             teacher=teacher_summary(reps[d]),
             **kwargs,
         )
@@ -492,47 +711,57 @@ def analyse_dims(
     ]
 
 
-#: The loss each learner's exponent is fitted to (the network's keeps today's meaning: the loss on
-#: the full test set; ``test_loss_interior`` is its loss on the points where every learner is
-#: defined, the like-for-like comparison).
+#: The loss each learner's exponent is fitted to. ``test_loss`` is the network's loss on the full
+#: test set, ``test_loss_interior`` on the points where every learner is defined (inside the
+#: smallest training set's hull when the simplex runs); the learners' losses are on those points.
 LOSS_KEYS = {"network": "test_loss", "simplex": "simplex_test_loss", "kernel": "kernel_test_loss"}
 
 
-def reference_rule() -> SizeRule:
-    """A reference learner interpolates its training set exactly: every size with finite losses."""
+def reference_rule(length_scale: float | None = None) -> SizeRule:
+    """A reference learner interpolates its training set exactly: every size with finite losses
+    (and, given ``length_scale``, whose spacing resolves the teacher: the same design rule as the
+    network's)."""
 
     def check(size, rows):
         test = _column(rows, "test_loss")
-        return _judge(test, [], {"size": int(size), "test_loss_mean": _geo_mean(test)})
+        return _judge(
+            test, [_unresolved(rows, length_scale)],
+            {"size": int(size), "test_loss_mean": _geo_mean(test)},
+        )  # fmt: skip
 
-    return SizeRule("every size with finite losses (the learner interpolates exactly)", check)
+    extra = "" if length_scale is None else ", the spacing below the teacher's length scale"
+    return SizeRule(f"every size with finite losses{extra} (the learner interpolates)", check)
 
 
-def resolution(rows: list[dict], teacher: dict) -> dict:
-    """The resolution diagnostic, stated in advance and the same for every d: the median nearest-
-    neighbour spacing of the training points at the largest D against the teacher's length scale
-    (mean over replicates); resolution-limited needs the spacing below the length scale."""
+def resolution(rows: list[dict], teacher: dict, size: float | None = None) -> Resolution:
+    """The resolution diagnostic, stated in advance and the same for every d: the median
+    nearest-neighbour spacing of the training points against the length scale of the teacher's
+    nonlinear part (mean over replicates). Sizes that fail it never enter a window (the design
+    rule), so it is read at the window's smallest D (``size``) when there is a window, and at
+    the largest D when there is none."""
+    rule = (
+        "resolution-limited needs the median nearest-neighbour spacing at every D of the window "
+        "below the length scale of the teacher's nonlinear part"
+    )
     sizes = [r["n_train"] for r in rows if "nn_spacing" in r]
     length = teacher.get("length_scale")
     if not sizes or length is None or not np.isfinite(length):
-        return {"resolved": None, "rule": "no spacing or length scale recorded"}
-    top = max(sizes)
-    spacing = float(np.median([r["nn_spacing"] for r in rows if r["n_train"] == top]))
-    return {
-        "size": int(top),
-        "nn_spacing": spacing,
-        "length_scale": float(length),
-        "ratio": spacing / float(length),
-        "resolved": bool(spacing < length),
-        "rule": "resolution-limited needs the median nearest-neighbour spacing at the largest D "
-        "below the teacher's length scale",
-    }
+        return Resolution(None, rule="no spacing or length scale recorded")
+    at = max(sizes) if size is None else size
+    spacing = [r["nn_spacing"] for r in rows if r["n_train"] == at and "nn_spacing" in r]
+    if not spacing:
+        return Resolution(None, rule="no spacing recorded at that D")
+    s = float(np.median(spacing))
+    return Resolution(bool(s < float(length)), int(at), s, float(length), rule)
 
 
-def paired_difference(a: dict, b: dict, ci: float = 0.9) -> dict | None:
-    """Mean per-replicate difference of two learners' exponents on the same data, with its
-    Student-t interval: the like-for-like comparison (same teacher, same training sets, same
-    test points), which removes the teacher-to-teacher variation both share."""
+def paired_contrast(
+    a: dict, b: dict, *, learner: str, margin: float, ci: float = 0.9
+) -> Contrast | None:
+    """Mean per-replicate difference ``a - b`` of two learners' exponents on the same data, with
+    its Student-t interval, and its equivalence call against ``[-margin, margin]``: the
+    like-for-like comparison (same teacher, training sets and test points) in which the teacher's
+    own slope cancels."""
     from scipy.stats import t
 
     common = [k for k in a if k in b and np.isfinite(a[k]) and np.isfinite(b[k])]
@@ -541,154 +770,241 @@ def paired_difference(a: dict, b: dict, ci: float = 0.9) -> dict | None:
     diffs = np.array([a[k] - b[k] for k in common])
     half = float(t.ppf((1 + ci) / 2, diffs.size - 1) * diffs.std(ddof=1) / np.sqrt(diffs.size))
     mean = float(diffs.mean())
-    return {"mean": mean, "ci": [mean - half, mean + half], "n": int(diffs.size)}
+    interval = (mean - half, mean + half)
+    call = equivalence(interval, (-margin, margin))
+    return Contrast(learner, mean, interval, int(diffs.size), float(margin), call)
 
 
-def _pair_text(p: dict) -> str:
-    return f"{p['mean']:+.2f} [{p['ci'][0]:+.2f}, {p['ci'][1]:+.2f}] over {p['n']} teachers"
+def paired_difference(a: dict, b: dict, ci: float = 0.9) -> dict | None:
+    """:func:`paired_contrast` as ``{"mean", "ci", "n"}`` (no margin)."""
+    c = paired_contrast(a, b, learner="", margin=math.inf, ci=ci)
+    return None if c is None else {"mean": c.mean, "ci": list(c.interval), "n": c.n}
 
 
-def read_mechanism(network: Verdict, refs: dict, predicted: dict, res: dict) -> tuple[str, str]:
-    """Name the mechanism behind the network's exponent: ``(key, sentence)``.
+def _overlap(r1, r2) -> bool:
+    return max(min(r1), min(r2)) <= min(max(r1), max(r2)) + 1e-12
 
-    With the reference learners on the same data, the decision rests on the paired differences
-    network - learner of per-replicate exponents over the network's window, on the interior test
-    points (``extra["paired"]``): a difference interval containing 0 for the simplex interpolant
-    *follows the piecewise-linear rate* (unless it contains 0 for the kernel learner too: *cannot
-    tell them apart*); above 0, *faster than the interpolant* -- *kernel-like* when the kernel
-    learner's difference contains 0; below 0, *slower* (optimisation- or regime-limited).
-    Without the learners (d > 5), the network's interval is read against the predictions.
-    Not resolution-limited overrides all.
+
+def read_mechanism(contrasts: Sequence[Contrast], predictions: dict) -> Mechanism:
+    """The mechanism call from the paired contrasts network - learner (their equivalence calls).
+
+    Where this teacher's piecewise-linear and kernel predictions overlap, no call is made (*not
+    identifiable at this teacher*). Otherwise the network *matches* a learner when its contrast
+    with it is equivalent to 0 and its contrast with the other is not (wholly outside the
+    margin); *neither* when both are wholly outside; *not identifiable* when both are
+    equivalent (the learners agree on these data); else *undetermined*.
     """
-    if res.get("resolved") is False:
-        return "not-resolution-limited", (
-            f"not resolution-limited at these D: the nearest-neighbour spacing at D = "
-            f"{res['size']} ({res['nn_spacing']:.2f}) is not below the teacher's length scale "
-            f"({res['length_scale']:.2f}); the exponent measures how fast coarse structure is learned"
+    by = {c.learner: c for c in contrasts}
+    pl, kr = predictions.get("piecewise_linear_range"), predictions.get("kernel_range")
+    if pl is not None and kr is not None and _overlap(pl, kr):
+        why = (
+            f"the piecewise-linear [{min(pl):.2f}, {max(pl):.2f}] and kernel "
+            f"[{min(kr):.2f}, {max(kr):.2f}] predictions overlap at this teacher"
         )
-    if network.alpha is None:
-        return "no-exponent", network.reading
-    paired = network.extra.get("paired") or {}
-    pl, kernel = paired.get("simplex"), paired.get("kernel")
-    if pl is not None:
-        has_zero = lambda p: p is not None and p["ci"][0] <= 0 <= p["ci"][1]  # noqa: E731
-        head = f"network - simplex interpolant of the same data: {_pair_text(pl)}"
-        k_text = f"; network - kernel learner: {_pair_text(kernel)}" if kernel else ""
-        if has_zero(pl):
-            if has_zero(kernel):
-                return "undecided", f"cannot tell the mechanisms apart ({head}{k_text})"
-            return "piecewise-linear", f"follows the piecewise-linear rate ({head}{k_text})"
-        if pl["mean"] > 0:
-            key = "kernel-like" if has_zero(kernel) else "faster"
-            what = "kernel-like" if has_zero(kernel) else "and unlike the kernel learner"
-            return key, f"faster than the piecewise-linear interpolant, {what} ({head}{k_text})"
-        fails = network.diagnostics.get("excluded", {})
-        failing = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
-        return "slower", (
-            f"slower than the piecewise-linear interpolant: optimisation- or regime-limited "
-            f"({head}{k_text}){failing}"
-        )
-    return _read_against_predictions(network, refs, predicted)
+        return Mechanism(MechanismCall.NOT_IDENTIFIABLE, tuple(contrasts), why)
+    s, k = by.get("simplex"), by.get("kernel")
+    C, I = Agreement.CONSISTENT, Agreement.INCONSISTENT  # noqa: E741, N806
+    if s is not None and k is not None:
+        if s.call is C and k.call is C:
+            why = "the simplex and Laplace learners agree on these data"
+            return Mechanism(MechanismCall.NOT_IDENTIFIABLE, tuple(contrasts), why)
+        if s.call is C and k.call is I:
+            return Mechanism(MechanismCall.SIMPLEX, tuple(contrasts))
+        if k.call is C and s.call is I:
+            return Mechanism(MechanismCall.LAPLACE, tuple(contrasts))
+        if s.call is I and k.call is I:
+            return Mechanism(MechanismCall.NEITHER, tuple(contrasts))
+    return Mechanism(MechanismCall.UNDETERMINED, tuple(contrasts))
 
 
-def _read_against_predictions(network: Verdict, refs: dict, predicted: dict) -> tuple[str, str]:
-    """The reading without a paired interpolant: the network's interval against the
-    piecewise-linear prediction (and the kernel learner's exponent, or the kernel prediction)."""
-    alpha, ci = network.alpha, network.alpha_ci
-    ref, what = predicted["piecewise_linear"], "the piecewise-linear prediction"
-    kernel = refs.get("kernel")
-    if kernel is not None and kernel.alpha is not None:
-        k_ref, k_what = kernel.alpha, "the kernel learner's"
-    else:
-        k_ref, k_what = predicted["kernel"], "the kernel prediction"
-    in_pl = ci is not None and ci[0] <= ref <= ci[1]
-    in_k = ci is not None and ci[0] <= k_ref <= ci[1] and abs(k_ref - ref) > 1e-12
-    near_pl = 0.85 <= alpha / ref <= 1.15
-    head = f"alpha = {alpha:.2f} against {ref:.2f} for {what}"
-    if (in_pl or near_pl) and in_k and not near_pl:
-        return "undecided", (
-            f"cannot tell the mechanisms apart: {head}, but its interval also contains "
-            f"{k_what} {k_ref:.2f} (more replicates or sizes)"
-        )
-    if in_pl or near_pl:
-        return "piecewise-linear", f"follows the piecewise-linear rate: {head}"
-    if alpha > ref:
-        return "kernel-like", f"faster than {what} ({head}): kernel-like ({k_what} {k_ref:.2f})"
-    fails = network.diagnostics.get("excluded", {})
-    failing = f"; the interpolation rule fails at D = {', '.join(fails)}" if fails else ""
-    return "slower", f"slower than {what} ({head}): optimisation- or regime-limited{failing}"
+def _replicate_alphas(rows, loss_key, mask, key, common) -> dict[str, float]:
+    """Per-replicate exponents of ``loss_key`` on the masked cells (label -> alpha)."""
+    sizes = np.array([r["n_train"] for r in rows], float)
+    losses = np.array([r.get(loss_key, np.nan) for r in rows], float)
+    groups = np.array([r["seed"] for r in rows])
+    fit = _fit(sizes, losses, groups, mask, key=key, with_floor=False,
+               n_bootstrap=common["n_bootstrap"], ci=common["ci"])  # fmt: skip
+    if fit is None or not fit.replicate_labels:
+        return {}
+    return dict(zip(map(str, fit.replicate_labels), fit.alpha_replicates or ()))
 
 
 def analyse_learners(
     config, rows: list[dict], reps: dict, learners: dict, *, key_path=()
 ) -> list[Verdict]:
-    """Data-scaling verdicts per (d, learner): the network by the interpolation rule, the reference
-    learners on the same training sets; the network's row names the mechanism. ``learners[d]``
-    lists the learners that ran at ``d``."""
-    from ..teachers import predicted_exponents
+    """Data-scaling verdicts per (d, learner) on the same training sets.
 
+    The network's row is read on the interior test points where the simplex runs (the full set
+    otherwise; the other is its ``alternate``), against its own teacher's predictions
+    (piecewise-linear first, then the kernel band); cells count by the convergence cell rule. The
+    reference learners' rows are read against their own theory. The mechanism comes from the
+    paired contrasts network - learner over the network's cells. ``learners[d]`` lists the
+    learners that ran at ``d``.
+    """
     out = []
+    band = config.agreement_band
     for d in config.dims:
         rows_d = [r for r in rows if r["d"] == d]
         teacher = teacher_summary(reps[d])
-        predicted = predicted_exponents(config.teacher, d)
-        res = resolution(rows_d, teacher)
+        predicted = predictions_for(config, d)
         common = dict(
             predicted=config.predicted_alpha(d), min_decades=config.min_decades,
             with_floor=config.with_floor, n_bootstrap=config.n_bootstrap, ci=config.ci,
-            teacher=teacher,
+            teacher=teacher, band=band, learner=None, theories=predicted,
         )  # fmt: skip
-        verdicts = {}
+        interior = "simplex" in learners[d] and all("test_loss_interior" in r for r in rows_d)
         for i, name in enumerate(learners[d]):
             key = keys.analysis_key(config.seed, *key_path, d, *((i,) if i else ()))
+            kw = {**common, "learner": name}
             if name == "network":
-                rule = interpolation_rule(config.interpolation_ratio, config.min_params_per_point)
-                verdicts[name] = analyse_curve(d, rows_d, rule, key=key, **common)
-            else:
-                lrows = [{**r, "test_loss": r[LOSS_KEYS[name]]} for r in rows_d]
-                theory = predicted["piecewise_linear" if name == "simplex" else "kernel"]
-                verdicts[name] = analyse_curve(
-                    d, lrows, reference_rule(), key=key, axis="reference",
-                    **{**common, "predicted": theory},
-                )  # fmt: skip
-        for name, v in verdicts.items():
-            extra = {"learner": name, "predicted": predicted, "resolution": res}
-            if name == "network":
-                extra.update(_interior_alpha(d, rows_d, v, learners[d], key, common))
-                v = replace(v, extra=extra)
-                mech, text = read_mechanism(v, verdicts, predicted, res)
-                if mech != "no-exponent":
-                    v = replace(v, reading=f"{text}. Against 4/d: {v.reading}")
-                extra["mechanism"] = mech
-            out.append(replace(v, extra=extra))
+                net = _network_verdict(config, d, rows_d, learners[d], predicted, interior, key, kw)
+                out.append(net)
+                continue
+            lrows = [{**r, "test_loss": r[LOSS_KEYS[name]]} for r in rows_d]
+            theory = "piecewise_linear" if name == "simplex" else "kernel"
+            target = "the piecewise-linear rate" if name == "simplex" else "the kernel band"
+            ref = analyse_curve(
+                d,
+                lrows,
+                reference_rule(teacher.get("length_scale")),
+                key=key,
+                axis="reference",
+                test_set="interior" if interior else "full",
+                target=target,
+                predicted_range=tuple(predicted[f"{theory}_range"]),
+                **{**kw, "predicted": predicted[theory]},
+            )
+            res = resolution(rows_d, teacher, ref.window.lo if ref.window else None)
+            out.append(replace(ref, resolution=res).rendered())
     return out
 
 
-def _interior_alpha(d, rows, network: Verdict, learners, key, common) -> dict:
-    """The network's exponent on the interior test points over its own window, and the paired
-    differences with every reference learner's exponent over that same window."""
-    if network.alpha is None or not all("test_loss_interior" in r for r in rows):
-        return {}
-    lo, hi = network.fit_window
-    inside = [r for r in rows if lo <= r["n_train"] <= hi]
+def predictions_for(config, d: float) -> dict:
+    """Each theory's prediction for this study's teacher at ``d``, scaled to the loss power (2p/d
+    for |y - y_hat|^p; ``teachers.predicted_exponents`` states them for MSE)."""
+    from ..teachers import predicted_exponents
 
-    def per_replicate(loss_key):
-        v = analyse_curve(d, inside, reference_rule(), key=key, loss_key=loss_key, **common)
-        fit = v.fit or {}
-        labels, alphas = fit.get("replicate_labels") or [], fit.get("alpha_replicates") or []
-        return v, dict(zip(map(str, labels), alphas))
+    raw = predicted_exponents(config.teacher, d)
+    scale = config.predicted_alpha(d) / (4.0 / d)
+    out = {"teacher": raw["teacher"]}
+    for theory in ("piecewise_linear", "kernel"):
+        out[theory] = raw[theory] * scale
+        out[f"{theory}_range"] = [v * scale for v in raw[f"{theory}_range"]]
+    return out
 
-    net, net_reps = per_replicate("test_loss_interior")
-    paired = {}
-    for name in learners:
-        if name != "network":
-            _, reps = per_replicate(LOSS_KEYS[name])
-            paired[name] = paired_difference(net_reps, reps, common["ci"])
-    return {
-        "alpha_interior": net.alpha,
-        "alpha_interior_ci": list(net.alpha_ci or []) or None,
-        "paired": paired,
-    }
+
+def _range_text(r, d) -> str:
+    lo, hi = min(r), max(r)
+    if abs(hi - lo) < 1e-12:
+        return f"{lo * d:.3g}/d"
+    return f"{lo * d:.3g}/d-{hi * d:.3g}/d"
+
+
+def _network_verdict(config, d, rows, learners, predicted, interior, key, kw) -> Verdict:
+    """The network's row at one d: window, cells, exponent, agreements, resolution, mechanism."""
+    size_rule = design_rule(config.min_params_per_point, kw["teacher"].get("length_scale"))
+    cell_rule = convergence_cell_rule(config.convergence_tol, config.max_excluded_share)
+    pl, kr = predicted["piecewise_linear_range"], predicted["kernel_range"]
+    loss_key = "test_loss_interior" if interior else "test_loss"
+    scored = [{**r, "test_loss_all": r["test_loss"], "test_loss": r.get(loss_key)} for r in rows]
+    v = analyse_curve(
+        d, scored, size_rule, key=key, cell_rule=cell_rule, loss_key="test_loss",
+        alternate_key="test_loss_all" if interior else None,
+        test_set="interior" if interior else "full",
+        predicted_range=tuple(pl), target=f"the piecewise-linear {_range_text(pl, d)}",
+        more_agreements=[(f"the kernel band {_range_text(kr, d)}", tuple(kr))], **kw,
+    )  # fmt: skip
+    lo = v.window.lo if v.window is not None else None
+    res = resolution(rows, kw["teacher"], lo)
+    mech = None
+    others = [n for n in learners if n != "network"]
+    if others and v.alpha is not None and v.alpha_ci is not None and res.resolved is not False:
+        sizes = np.array([r["n_train"] for r in scored], float)
+        keep = np.zeros(len(scored), bool)
+        if lo is not None:
+            keep = (sizes >= lo) & (sizes <= v.window.hi)
+            keep &= np.array([config_cell_ok(cell_rule, r) for r in scored])
+        common = {"n_bootstrap": config.n_bootstrap, "ci": config.ci}
+        k_net, *k_refs = keys.split_key(key, 1 + len(others))
+        net = _replicate_alphas(scored, "test_loss", keep, k_net, common)
+        margin = CONTRAST_MARGIN if config.contrast_margin is None else config.contrast_margin
+        margin *= config.predicted_alpha(d)
+        contrasts = []
+        for name, k in zip(others, k_refs):
+            ref = _replicate_alphas(scored, LOSS_KEYS[name], keep, k, common)
+            c = paired_contrast(net, ref, learner=name, margin=margin, ci=config.ci)
+            if c is not None:
+                contrasts.append(c)
+        if contrasts:
+            mech = read_mechanism(contrasts, predicted)
+    return replace(v, resolution=res, mechanism=mech).rendered()
+
+
+def config_cell_ok(rule: CellRule, row: dict) -> bool:
+    return rule.check(row) is None
+
+
+def pooled_exponent(
+    verdicts: Sequence[Verdict], *, ci: float = 0.9, band=TOLERANCE
+) -> PooledExponent | None:
+    """One pooled test across d: alpha_d = kappa / d, so kappa_d = d x mean alpha_d.
+
+    kappa is the mean of kappa_d over the dimensions that are tests (resolution-limited, with a
+    verdict and >= 2 replicates), each d weighted alike; its variance is the sum of
+    d^2 s_d^2 / n_d over d, divided by the number of d squared, with Welch-Satterthwaite degrees
+    of freedom. It is read against d x the piecewise-linear prediction (4 for MSE on a smooth
+    teacher; [3, 4] for a ReLU teacher).
+    """
+    from scipy.stats import t
+
+    use = [v for v in verdicts if v.is_test and len(v.alpha_replicates) >= 2]
+    if len(use) < 2:
+        return None
+    kappas, variances, dofs = [], [], []
+    for v in use:
+        a = np.asarray(v.alpha_replicates, float)
+        kappas.append(v.d * a.mean())
+        variances.append(v.d**2 * a.var(ddof=1) / a.size)
+        dofs.append(a.size - 1)
+    m = len(use)
+    kappa = float(np.mean(kappas))
+    var = float(np.sum(variances)) / m**2
+    var_terms = np.asarray(variances) / m**2
+    dof = var**2 / float(np.sum(var_terms**2 / np.asarray(dofs))) if var > 0 else sum(dofs)
+    half = float(t.ppf((1 + ci) / 2, dof)) * math.sqrt(var)
+    interval = (kappa - half, kappa + half)
+    ranges = [np.asarray(v.agreements[0].predicted_range) * v.d for v in use]
+    prange = (float(min(r.min() for r in ranges)), float(max(r.max() for r in ranges)))
+    target = (
+        "kappa = 4"
+        if abs(prange[0] - prange[1]) < 1e-9
+        else (f"kappa in [{prange[0]:.3g}, {prange[1]:.3g}]")
+    )
+    finding = AgreementFinding(target, prange, margin_band(prange, band),
+                               equivalence(interval, margin_band(prange, band)))  # fmt: skip
+    rule = (
+        "alpha_d = kappa/d over the d that are tests (resolution-limited, with a verdict); equal "
+        "weight per d, Welch-Satterthwaite degrees of freedom"
+    )
+    return PooledExponent(kappa, interval, tuple(float(v.d) for v in use),
+                          int(sum(a.size for a in (np.asarray(v.alpha_replicates) for v in use))),
+                          finding, rule)  # fmt: skip
+
+
+def render_pooled(p: PooledExponent | None) -> str:
+    """The pooled test in words (the same equivalence phrasing as every row)."""
+    if p is None:
+        return "pooled kappa: fewer than 2 dimensions are tests of 4/d: no pooled exponent"
+    dims = ", ".join(f"{d:g}" for d in p.dims)
+    f = p.agreement
+    lo, hi = p.interval
+    head = f"pooled over d = {dims}: kappa = alpha x d = {p.kappa:.2f} [{lo:.2f}, {hi:.2f}]"
+    word = {
+        Agreement.CONSISTENT: f"consistent with {f.target}: its interval lies inside",
+        Agreement.INCONSISTENT: f"inconsistent with {f.target}: its interval lies outside",
+        Agreement.UNDETERMINED: f"undetermined against {f.target}: its interval reaches outside",
+    }[f.call]
+    return f"{head}; {word} [{f.band[0]:.2f}, {f.band[1]:.2f}]"
 
 
 def analyse_data_scaling(config, rows: list[dict], reps: dict, *, key_path=()) -> list[Verdict]:

@@ -15,6 +15,7 @@ from ._config import ensure_precision as ensure_precision
 from ._config import make_optimizer as make_optimizer
 from ._convergence import Convergence as Convergence
 from ._convergence import convergence as convergence
+from ._convergence import last_doubling_change as last_doubling_change
 from ._lbfgs import FullBatchResult as FullBatchResult
 from ._lbfgs import minimise_full_batch as minimise_full_batch
 from ._lbfgs import to_numpy as to_numpy
@@ -38,6 +39,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "convergence",
+    "last_doubling_change",
     "ensure_precision",
     "evaluate_loss",
     "make_loss",

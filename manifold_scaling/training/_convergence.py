@@ -55,3 +55,22 @@ def convergence(curve_val, *, window: float = 0.25, tolerance: float = 0.1) -> C
     start = max(start - 1, 0)  # the value *before* the window opens
     drop = float(1.0 - best[-1] / best[start]) if best[start] > 0 else 0.0
     return Convergence(bool(drop <= tolerance), drop, window, tolerance, rule)
+
+
+def last_doubling_change(curve_steps, curve_val) -> float:
+    """How far the running-best validation loss fell, in log, over the last doubling of the
+    budget: log L(T/2) - log L(T), with L the running best and T the last evaluated step.
+
+    It stands in for "would training twice as long move this point?": under a decaying learning
+    rate the loss at T/2 of a T-step run lies above that of a T/2-step run, so it overstates the
+    change a doubled budget would bring (conservative). NaN when the curve cannot judge it.
+    """
+    steps = np.asarray(curve_steps, np.float64)
+    curve = np.asarray(curve_val, np.float64)
+    if curve.size < 2 or steps.size != curve.size or not np.all(np.isfinite(curve)):
+        return float("nan")
+    best = np.minimum.accumulate(curve)
+    half = int(np.searchsorted(steps, steps[-1] / 2.0, side="right")) - 1
+    if half < 0 or best[half] <= 0 or best[-1] <= 0:
+        return float("nan")
+    return float(np.log(best[half]) - np.log(best[-1]))
