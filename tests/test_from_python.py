@@ -86,17 +86,19 @@ def test_summary_to_dataframe_one_row_per_result():
     summary = json.loads((DATA / "reproduce" / "summary.json").read_text())
     df = summary_to_dataframe(DATA / "reproduce")  # a folder; a path or a dict work the same
     assert len(df) == len(summary["results"])
-    first = summary["results"][0]
-    row = df.iloc[0]
+    i = next(k for k, r in enumerate(summary["results"]) if r["alpha"] is not None)
+    first = summary["results"][i]
+    row = df.iloc[i]
     assert row["d"] == first["d"] and row["alpha"] == pytest.approx(first["alpha"])
+    assert math.isnan(df.iloc[0]["alpha"]) == (summary["results"][0]["alpha"] is None)
     assert (row["alpha_ci_lo"], row["alpha_ci_hi"]) == pytest.approx(tuple(first["alpha_ci"]))
     assert (row["fit_window_lo"], row["fit_window_hi"]) == tuple(first["fit_window"])
     assert row["predicted_alpha"] == pytest.approx(first["predicted_alpha"])
     assert row["reading"] == first["reading"]
     assert row["teacher.linear_r2"] == pytest.approx(first["teacher"]["linear_r2"])
-    # Written before replicate fits: the new fields are there, missing.
-    assert math.isnan(row["alpha_spread"]) and "variant" not in df.columns
-    assert list(df.columns[:4]) == ["study", "d", "alpha", "alpha_ci_lo"]
+    assert row["alpha_spread"] == pytest.approx(first["alpha_spread"])
+    assert row["agreement"] == first["agreement"] and "variant" not in df.columns
+    assert list(df.columns[:4]) == ["study", "learner", "d", "alpha"]
     pd.testing.assert_frame_equal(df, summary_to_dataframe(summary))
 
 

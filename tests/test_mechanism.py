@@ -140,7 +140,7 @@ def test_resolution_rule_uses_the_windows_smallest_size():
     rows = [{"n_train": n, "nn_spacing": s} for n, s in ((64, 0.4), (1024, 0.1), (1024, 0.12))]
     assert resolution(rows, {"length_scale": 0.3}, 1024).resolved
     assert not resolution(rows, {"length_scale": 0.3}, 64).resolved  # not resolved at the start
-    assert not resolution(rows, {"length_scale": 0.3}).resolved  # default: the smallest D
+    assert resolution(rows, {"length_scale": 0.3}).resolved  # no window given: the largest D
     assert resolution(rows, {"length_scale": None}).resolved is None
 
 
