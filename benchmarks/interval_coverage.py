@@ -21,6 +21,37 @@ distribution. Prints, per scenario and teacher count, the coverage of the nomina
   effects of SD 0.03 and 0.05). The interval is about that teacher, not about a re-run;
 - ``replicate-jackknife-t`` (``with_floor=True``): the same curves plus a floor ``E`` shared by the
   teachers (fewer simulations: each fit refits once per left-out teacher).
+
+    python benchmarks/interval_coverage.py --pipeline [--pipeline-sims 400]
+
+``--pipeline``: whole simulated data-scaling studies, as the per-trial rows a study writes, pushed
+through the real verdict path: ``verdict.analyse_curve`` with ``design_rule`` (P >= 4 D) and
+``convergence_cell_rule(0.05, 0.25)``, then the network - kernel contrast from the real
+``verdict._replicate_alphas`` on the network's kept cells (the window's cells that pass the cell
+rule, ``verdict.config_cell_ok``) and ``verdict.paired_contrast``, as ``_network_verdict`` does.
+The model, per study (n teachers, one row per teacher and size; sizes 64, 256, 1024 or
+64, 128, ..., 1024):
+
+- teacher t: ``alpha_t = alpha + N(0, tau^2)`` (alpha = 1.3, tau = 0.2) and a level at the
+  window's geometric centre with SD 0.2 (as above); each cell gets ``N(0, sigma^2)`` noise on
+  log L (sigma = 0.1);
+- the kernel learner on the same teacher and training sets: exponent ``alpha_t + delta_t`` with
+  ``delta_t = delta + N(0, tau_c^2)`` (delta = -0.3, tau_c = 0.05), its own level offset and its own
+  per-cell noise sigma; it is never selected (a closed-form learner converges);
+- selection (network only): a cell is left unconverged with probability p(D) rising log-linearly
+  from 0.05 at D = 64 to 0.4 at D = 1024, and then its loss is multiplied by ``exp(U(0.05, 0.5))``
+  (the optimisation excess); its ``val_tail_dlog`` is ``excess x U(0.5, 1.5) + N(0, 0.01^2)``,
+  a converged cell's ``|N(0, 0.01^2)|``, so the cell rule (tolerance 0.05) removes most
+  unconverged cells, and lets through some with small excess; ``control``: no excess at all.
+
+The targets are the population means: ``alpha`` for the network's interval and ``-delta`` (network -
+kernel) for the contrast's. Coverage is counted conditional on a verdict (``analyse_curve`` gave
+an exponent and an interval; for the contrast, ``paired_contrast`` gave one); "no verdict" is the
+share of studies without an exponent (more than 25 % of the window's cells failed, or fewer than 3
+sizes kept). Each study is analysed once per fit loss, ``verdict.HUBER_DELTA`` = 1e-3 (summed
+Huber in log space, ~L1) and 1e3 (least squares in log space), set on the module (common random
+numbers: both losses see the same studies). "1-curve" is the share of verdicts whose interval is
+not over replicates (fewer than 2 replicates kept 3 sizes: the single-curve fallback).
 """
 
 from __future__ import annotations
@@ -33,6 +64,7 @@ import time
 import jax
 import numpy as np
 
+from manifold_scaling import keys
 from manifold_scaling._rng import numpy_rng
 from manifold_scaling.fitting import (
     _fit_multistart,
@@ -45,6 +77,7 @@ from manifold_scaling.fitting import (
     _stratified_resamples,
     fit_power_law,
 )
+from manifold_scaling.studies import verdict
 
 SIZES = 2.0 ** np.arange(6, 11)  # 64 ... 1024
 TEACHERS = (3, 4, 6, 8)
@@ -124,6 +157,197 @@ def coverage(method, n_teachers, n_sims, *, seed, alpha=1.3, tau, sigma, floor=0
     }
 
 
+# --- the whole verdict pipeline (--pipeline) ------------------------------------------------------
+
+PIPELINE_SIZES = {
+    "64, 256, 1024": 2.0 ** np.array([6, 8, 10]),
+    "64 ... 1024 (5)": 2.0 ** np.arange(6, 11),
+}
+PIPELINE_TEACHERS = (4, 8, 12)
+PIPELINE_SCENARIOS = ("selection", "control")
+PIPELINE_DELTAS = (1e-3, 1e3)  # HUBER_DELTA: summed Huber (~L1 in log space) and least squares
+PIPELINE_D = 3  # the intrinsic dimension of the rows (predicted 4/3 ~ alpha: no effect on coverage)
+CONTRAST_DELTA = -0.3  # kernel exponent - network exponent, population mean
+
+
+def unconverged_probability(sizes, lo=0.05, hi=0.4):
+    """p(D): log-linear in D from ``lo`` at D = 64 to ``hi`` at D = 1024."""
+    u = (np.log(sizes) - np.log(64.0)) / (np.log(1024.0) - np.log(64.0))
+    return lo * (hi / lo) ** u
+
+
+def simulate_study(
+    rng, n_teachers, sizes, *, selection, alpha=1.3, tau=0.2, sigma=0.1, sd_level=0.2,
+    delta=CONTRAST_DELTA, tau_c=0.05,
+):  # fmt: skip
+    """One study's per-trial rows (one per teacher and size) with network and kernel losses."""
+    sizes = np.asarray(sizes, float)
+    n_sizes = sizes.size
+    log_centre = float(np.log(sizes).mean())
+    x = np.log(sizes) - log_centre
+    alpha_t = alpha + tau * rng.standard_normal(n_teachers)
+    delta_t = delta + tau_c * rng.standard_normal(n_teachers)
+    level = math.log(3.0) - alpha * log_centre + sd_level * rng.standard_normal(n_teachers)
+    level_kernel = level + 0.3 + 0.1 * rng.standard_normal(n_teachers)
+    eps = rng.standard_normal((n_teachers, n_sizes))
+    eps_kernel = rng.standard_normal((n_teachers, n_sizes))
+    log_net = level[:, None] - alpha_t[:, None] * x + sigma * eps
+    log_ker = level_kernel[:, None] - (alpha_t + delta_t)[:, None] * x + sigma * eps_kernel
+    # Which cells stopped short (the draws are made in both scenarios, so the streams match).
+    stuck = rng.random((n_teachers, n_sizes)) < unconverged_probability(sizes)
+    excess = rng.uniform(0.05, 0.5, (n_teachers, n_sizes))
+    moved = excess * rng.uniform(0.5, 1.5, (n_teachers, n_sizes))
+    moved += 0.01 * rng.standard_normal((n_teachers, n_sizes))
+    quiet = np.abs(0.01 * rng.standard_normal((n_teachers, n_sizes)))
+    if selection:
+        log_net = log_net + np.where(stuck, excess, 0.0)
+        tail = np.where(stuck, moved, quiet)
+    else:
+        tail = quiet
+    return [
+        {
+            "d": PIPELINE_D,
+            "n_train": int(sizes[j]),
+            "seed": t,
+            "test_loss": float(np.exp(log_net[t, j])),
+            "train_loss": float(1e-3 * np.exp(log_net[t, j])),
+            "n_params": int(16 * sizes.max()),
+            "val_tail_dlog": float(tail[t, j]),
+            "kernel_test_loss": float(np.exp(log_ker[t, j])),
+        }
+        for t in range(n_teachers)
+        for j in range(n_sizes)
+    ]
+
+
+def pipeline_verdict(rows, key, *, ci=0.9, n_bootstrap=1000, tol=0.05, max_share=0.25):
+    """The network's exponent and its contrast with the kernel, through the real verdict path.
+
+    Returns ``(verdict, contrast)``: ``contrast`` is a ``findings.Contrast`` or None (no verdict,
+    or fewer than 2 replicates in common). The contrast takes the network's kept cells, as
+    ``verdict._network_verdict`` does.
+    """
+    size_rule = verdict.design_rule(4.0)
+    cell_rule = verdict.convergence_cell_rule(tol, max_share)
+    v = verdict.analyse_curve(
+        PIPELINE_D, rows, size_rule, predicted=4.0 / PIPELINE_D, key=key, cell_rule=cell_rule,
+        n_bootstrap=n_bootstrap, ci=ci,
+    )  # fmt: skip
+    if v.alpha is None or v.alpha_ci is None:
+        return v, None
+    sizes = np.array([r["n_train"] for r in rows], float)
+    lo, hi = v.window.lo, v.window.hi
+    keep = (sizes >= lo) & (sizes <= hi)
+    keep &= np.array([verdict.config_cell_ok(cell_rule, r) for r in rows])
+    common = {"n_bootstrap": n_bootstrap, "ci": ci}
+    k_net, k_ref = keys.split_key(key, 2)
+    net = verdict._replicate_alphas(rows, "test_loss", keep, k_net, common)
+    ref = verdict._replicate_alphas(rows, "kernel_test_loss", keep, k_ref, common)
+    margin = verdict.CONTRAST_MARGIN * 4.0 / PIPELINE_D
+    return v, verdict.paired_contrast(net, ref, learner="kernel", margin=margin, ci=ci)
+
+
+def _share(hits, n):
+    """Share and its binomial SE (nan when n = 0)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = hits / n
+    return p, math.sqrt(p * (1 - p) / n)
+
+
+def pipeline_coverage(
+    scenario, n_teachers, sizes_label, n_sims, *, seed=0, deltas=PIPELINE_DELTAS, alpha=1.3,
+    delta=CONTRAST_DELTA, **rule,
+):  # fmt: skip
+    """Coverage of alpha and of the contrast through :func:`pipeline_verdict`, one row per fit
+    loss (``verdict.HUBER_DELTA``), all on the same simulated studies. ``rule``: the cell rule's
+    ``tol`` and ``max_share`` (defaults: the study's)."""
+    sizes = PIPELINE_SIZES[sizes_label]
+    tags = (PIPELINE_SCENARIOS.index(scenario), n_teachers, sizes.size)
+    rng = np.random.default_rng([seed, *tags])
+    studies = [
+        simulate_study(rng, n_teachers, sizes, selection=scenario == "selection")
+        for _ in range(n_sims)
+    ]
+    out = []
+    saved = verdict.HUBER_DELTA
+    try:
+        for huber in deltas:
+            verdict.HUBER_DELTA = huber
+            start = time.perf_counter()
+            tally = dict(verdicts=0, hit=0, contrasts=0, hit_c=0, single=0)
+            widths, widths_c, errors = [], [], []
+            for i, rows in enumerate(studies):
+                v, c = pipeline_verdict(rows, keys.analysis_key(seed, *tags, i), **rule)
+                if v.alpha is None or v.alpha_ci is None:
+                    continue
+                lo, hi = v.alpha_ci
+                tally["verdicts"] += 1
+                tally["hit"] += lo <= alpha <= hi
+                tally["single"] += v.interval != "replicate-t"
+                widths.append(hi - lo)
+                errors.append(v.alpha - alpha)
+                if c is not None:
+                    tally["contrasts"] += 1
+                    tally["hit_c"] += c.interval[0] <= -delta <= c.interval[1]
+                    widths_c.append(c.interval[1] - c.interval[0])
+            cov, se = _share(tally["hit"], tally["verdicts"])
+            cov_c, se_c = _share(tally["hit_c"], tally["contrasts"])
+            out.append(
+                {
+                    "scenario": scenario,
+                    "teachers": n_teachers,
+                    "sizes": sizes_label,
+                    "huber_delta": huber,
+                    "sims": n_sims,
+                    "verdicts": tally["verdicts"],
+                    "contrasts": tally["contrasts"],
+                    "coverage_alpha": cov,
+                    "se_alpha": se,
+                    "coverage_contrast": cov_c,
+                    "se_contrast": se_c,
+                    "mean_width_alpha": float(np.mean(widths)) if widths else float("nan"),
+                    "mean_width_contrast": float(np.mean(widths_c)) if widths_c else float("nan"),
+                    "bias_alpha": float(np.mean(errors)) if errors else float("nan"),
+                    "no_verdict": 1 - tally["verdicts"] / n_sims,
+                    "single_curve": tally["single"] / max(tally["verdicts"], 1),
+                    "seconds": time.perf_counter() - start,
+                }
+            )
+    finally:
+        verdict.HUBER_DELTA = saved
+    return out
+
+
+def pipeline_table(n_sims, seed=0):
+    """Print the pipeline coverage table (markdown) and return its rows."""
+    rows = []
+    print(
+        "alpha = 1.3 (tau 0.2), contrast network - kernel = 0.3 (tau_c 0.05), sigma = 0.1, "
+        "nominal 90 % intervals, cell rule tol 0.05 / max share 0.25; coverage given a verdict"
+    )
+    print(
+        "| scenario | teachers | sizes | HUBER_DELTA | coverage alpha ± se | coverage contrast ± se "
+        "| mean width alpha / contrast | bias alpha | no verdict | 1-curve | sims |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for scenario in PIPELINE_SCENARIOS:
+        for sizes_label in PIPELINE_SIZES:
+            for n in PIPELINE_TEACHERS:
+                for r in pipeline_coverage(scenario, n, sizes_label, n_sims, seed=seed):
+                    rows.append(r)
+                    print(
+                        f"| {scenario} | {n} | {sizes_label} | {r['huber_delta']:g} | "
+                        f"{r['coverage_alpha']:.3f} ± {r['se_alpha']:.3f} | "
+                        f"{r['coverage_contrast']:.3f} ± {r['se_contrast']:.3f} | "
+                        f"{r['mean_width_alpha']:.3f} / {r['mean_width_contrast']:.3f} | "
+                        f"{r['bias_alpha']:+.3f} | {r['no_verdict']:.3f} | "
+                        f"{r['single_curve']:.3f} | {n_sims} |",
+                        flush=True,
+                    )
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sims", type=int, default=1000, help="simulations per row, new method")
@@ -131,7 +355,21 @@ def main():
     ap.add_argument("--floor-sims", type=int, default=100, help="per row, with_floor=True")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the rows here")
+    ap.add_argument(
+        "--pipeline", action="store_true",
+        help="whole simulated studies through analyse_curve + cell rule + paired contrasts, "
+        "HUBER_DELTA 1e-3 against 1e3 (instead of the tables above)",
+    )  # fmt: skip
+    ap.add_argument("--pipeline-sims", type=int, default=400, help="studies per --pipeline row")
     args = ap.parse_args()
+    if args.pipeline:
+        start = time.perf_counter()
+        rows = pipeline_table(args.pipeline_sims, seed=args.seed)
+        print(f"{time.perf_counter() - start:.1f} s")
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(rows, fh, indent=2)
+        return
     rows = []
     print("alpha = 1.3, sd(log L_t(256)) = 0.2, D = 64 ... 1024 (5 sizes), nominal 90 % intervals")
     print("| method | tau | sigma | teachers | sims | coverage ± se | mean width | contains est. |")

@@ -66,13 +66,16 @@ def _hash31(*parts) -> int:
     return int.from_bytes(hashlib.sha256(blob).digest()[:4], "big") >> 1
 
 
-def teacher_seed(seed: int, d: int, replicate: int) -> int:
+def teacher_seed(seed: int, d: int, replicate: int, *, draw: int = 0) -> int:
     """The integer ``data_seed`` that draws replicate ``replicate``'s embedding and teacher at ``d``.
 
     Every replicate of a study draws its own teacher (and embedding): the teacher draw is the
     largest source of variation between repetitions of one question, so an interval over
-    replicates must include it.
+    replicates must include it. ``draw`` > 0: the replicate's next candidate, when a population
+    rule (a length-scale band) refused the previous ones; draw 0 is the replicate's first.
     """
+    if draw:
+        return _hash31("teacher", seed, d, replicate, "draw", draw)
     return _hash31("teacher", seed, d, replicate)
 
 

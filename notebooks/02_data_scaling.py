@@ -12,31 +12,31 @@
 # ---
 
 # %% [markdown]
-# # 02 — Data scaling and its diagnostics
+# # 02 — Data scaling: the network beside the theories' own learners
 #
-# The main test: for each intrinsic dimension *d*, ReLU students (P ≫ D) are trained to
-# interpolation on *D* points of a teacher on a *d*-manifold, and the test loss is fitted as
-# $L = A D^{-\alpha}$ over a window chosen by a rule fixed in advance: every seed interpolates
-# (train ≤ 0.1 × test) and the student is over-parameterised (P ≥ 4D). An exponent is reported with
-# its window, its local slopes and the diagnostics at every point, because a straight line through
-# a curve that crosses regimes gives a number, not a test.
+# For each intrinsic dimension *d*, ReLU students (P ≥ 4D) are trained on *D* points of a teacher
+# on a *d*-manifold, and beside them the two learners whose rates the theories derive: simplex
+# (piecewise-linear) interpolation, the mechanism behind D^(−4/d) (Sharma & Kaplan 2020), and
+# ridgeless Laplace-kernel regression (Spigler, Geiger & Wyart 2019), on the same training sets and
+# the same test points. Each row is read against its own teacher's predictions with an
+# equivalence rule stated in advance (`docs/verdict.md`): *consistent* only when the whole 90 %
+# interval lies inside the band, *inconsistent* when wholly outside, otherwise *undetermined*.
+# Paired contrasts network − learner cancel the teacher and name the mechanism.
 #
-# **Data.** This notebook reads a data-scaling run's `summary.json` and `trials.csv`. It prefers the
-# full reproduction in `notebooks/data/reproduce/` and falls back to the small run shipped in
-# `notebooks/data/data-scaling-small/`. Regenerate them with one command each:
+# **Data.** This notebook reads the main job's saved results (`notebooks/data/reproduce/`, and the
+# smoothness scan in its `smoothness/` folder); it never trains. Regenerate them with
 #
 # ```bash
-# manifold-scaling reproduce --out notebooks/data/reproduce            # d = 2..8, ~10+ min
-# manifold-scaling data-scaling --dims 2 3 4 --sizes 64 128 256 512 1024 --seeds 2 --width 96 \
-#     --steps-per-point 6 --min-steps 800 --max-steps 6000 --n-test 4096 --bootstrap 300 \
-#     --out notebooks/data/data-scaling-small                           # ~5 min
+# manifold-scaling reproduce --out notebooks/data/reproduce
 # ```
-# (then keep only `summary.json` and `trials.csv`).
+# (then keep only `summary.json`, `trials.csv` and `smoothness/summary.json`). Without them it falls
+# back to the small run in `notebooks/data/data-scaling-small/`.
 
 # %%
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 from _paths import find_data, trial_rows  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
@@ -52,15 +52,16 @@ RUN = (
 summary = json.loads((RUN / "summary.json").read_text())
 rows = trial_rows(RUN)
 results = summary.get("results") or []
-print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows})})")
+version = ((summary.get("provenance") or {}).get("versions") or {}).get("manifold_scaling", "?")
+print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows})}; "
+      f"written by manifold_scaling {version})")  # fmt: skip
 
 # %% [markdown]
 # ## The verdict table
 #
-# One row per *d*: the fitted exponent and its 90 % interval, the spread of the per-replicate
-# exponents (runs from before replicate fits show –), the prediction 4/d, their ratio, the window
-# the rule allowed (and how many decades it spans), the teacher's nonlinearity (linear R² — the
-# rule sets the teacher's gain so that R² = 0.7 for every *d*) and a plain-words reading.
+# Network rows first, then the learners: the exponent on the test points its row names, its
+# interval, the predictions of both theories for this teacher, the equivalence calls, the
+# mechanism from the paired contrasts, and the reading in words.
 
 # %%
 print(verdict_table(summary))
@@ -68,83 +69,96 @@ print()
 print(local_slope_table(summary))
 
 # %% [markdown]
-# The same verdicts as a DataFrame (`manifold_scaling.sweep.summary_to_dataframe`; pandas comes
-# with the `notebooks` and `dataframes` extras):
+# ## Figure 1 — test loss vs D, one panel per d
+#
+# Faint markers: one teacher each; large markers: their geometric mean; thick line: the fit over
+# the rule's window; dashed and dotted: the piecewise-linear slope and the bottom of the kernel
+# band, through the network's middle point. Every figure is drawn by `manifold_scaling.plots` into
+# axes made here (`ax=`).
 
 # %%
-try:
-    from manifold_scaling.sweep import summary_to_dataframe
-
-    verdicts = summary_to_dataframe(summary)[
-        ["d", "alpha", "alpha_ci_lo", "alpha_ci_hi", "predicted_alpha", "ratio", "fit_window_lo",
-         "fit_window_hi"]
-    ]  # fmt: skip
-except ImportError as err:  # pandas missing: the message names the extra to install
-    verdicts = str(err)
-verdicts  # noqa: B018 (a notebook shows a cell's last value)
-
-# %% [markdown]
-# ## Figure 1 — test loss vs D, with the fit over the rule's window
-#
-# Dots: test loss per seed; thin line: their geometric mean. Thick line: the fit over the window
-# the rule allowed (sizes where the student no longer interpolates are excluded, see Figure 2);
-# dashed: slope 4/d through the fit's centre. Every figure in this notebook is drawn by
-# `manifold_scaling.plots` into axes made here (`ax=`), so it can be resized, combined or restyled.
-#
-# *Regenerate*: the commands at the top of this notebook.
-
-# %%
-fig, ax = plt.subplots(figsize=(7, 5))
-plots.loss_vs_size(summary, rows, ax=ax)
-plt.show()
-
-# %% [markdown]
-# ## Figure 2 — the interpolation diagnostic
-#
-# The worst train/test ratio over seeds at each size. The window rule requires it below 0.1
-# (dotted): above that line the student no longer interpolates and the loss measures the optimiser.
-
-# %%
-fig, ax = plt.subplots(figsize=(5.5, 4))
-for res in results:
-    per = (res.get("diagnostics") or {}).get("per_size") or []
-    ratios = [(p.get("size"), p.get("max_train_test_ratio")) for p in per]
-    ratios = [(s, max(r, 1e-8)) for s, r in ratios if s is not None and r is not None]
-    if ratios:
-        ax.loglog(*zip(*ratios), "o-", label=f"d={res.get('d')}")
-ax.axhline(summary.get("config", {}).get("interpolation_ratio", 0.1), color="k", ls=":", lw=1)
-ax.set_xlabel("training points D")
-ax.set_ylabel("max train/test loss ratio over seeds")
-ax.set_title("Interpolation diagnostic (rule: below the dotted line)")
-ax.legend(fontsize=8)
-plt.show()
-
-# %% [markdown]
-# ## Figure 3 — local slopes and 4/α against d
-#
-# Left: the local exponent $-\Delta\log L/\Delta\log D$ between consecutive sizes (band: bootstrap
-# over seeds; open markers: outside the fit window) against the prediction 4/d (dashed). A flat run
-# of local slopes at 4/d is the signature of the resolution-limited regime; a steep start and a
-# flat tail average to a meaningless number. Right: Bahri et al.'s Fig. 1b view, 4/α against *d*
-# with the line 4/α = d.
-
-# %%
-fig, (ax_slopes, ax_alpha) = plt.subplots(1, 2, figsize=(11, 4.5))
-plots.local_slope_plot(summary, ax=ax_slopes)
-plots.four_over_alpha_plot(summary, ax=ax_alpha)
+dims = sorted({r["d"] for r in results})
+fig, axes = plt.subplots(1, len(dims), figsize=(4.3 * len(dims), 4.2), squeeze=False)
+plots.loss_vs_size_panels(summary, rows, ax=axes[0])
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Reading
+# ## The paired contrasts
 #
-# The `reading` column says, for each *d*, whether the exponent is consistent with 4/d, above it
-# (allowed by the bound: a teacher too simple for this *d*, or a pre-asymptotic window) or below it
-# (pre-asymptotic from below, or optimisation-limited), and where the window stopped and why.
+# Per replicate, the network's exponent minus each learner's on the same cells; mean and 90 %
+# Student-t interval over replicates, called against the margin ±0.2 × 4/d stated in advance.
+
+# %%
+for res in results:
+    mech = res.get("mechanism") or {}
+    for c in mech.get("contrasts") or []:
+        lo, hi = c["interval"]
+        print(f"d={res['d']:g} network − {c['learner']}: {c['mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] "
+              f"over {c['n']} replicates, margin ±{c['margin']:.2f}: {c['call']}")  # fmt: skip
+    if mech:
+        print(f"d={res['d']:g} mechanism: {mech.get('call')}")
+
+# %% [markdown]
+# ## Figure 2 — the convergence rule per cell
+#
+# Each (teacher, D) cell: how far its running-best validation loss fell in log over the last
+# doubling of its step budget. A cell counts when it is at most the tolerance (dotted); more than
+# 25 % of a window's cells failing means no verdict for that d.
+
+# %%
+tol = summary.get("config", {}).get("convergence_tol", 0.05)
+fig, ax = plt.subplots(figsize=(6, 4))
+for k, d in enumerate(dims):
+    pts = [r for r in rows if r["d"] == d and np.isfinite(r.get("val_tail_dlog", np.nan))]
+    if pts:
+        x = np.array([r["n_train"] for r in pts]) * (1 + 0.06 * (k - 1))
+        y = np.maximum([r["val_tail_dlog"] for r in pts], 1e-4)
+        ax.scatter(x, y, s=14, label=f"d={d:g}", marker="os^D"[k % 4])
+ax.axhline(tol, color="k", ls=":", lw=1, label=f"tolerance {tol:g}")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("training points D")
+ax.set_ylabel("validation loss fall over the last doubling (log)")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## Figure 3 — the exponent against d
+#
+# Bahri et al.'s Fig. 1b view, 4/α against *d*, the learners side by side: dashed 4/α = d is the
+# piecewise-linear prediction, the shaded boxes each d's kernel band. Intervals that run off the
+# axis end in an arrow.
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 5))
+plots.four_over_alpha_plot(summary, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Figure 4 — the smoothness scan
+#
+# Matérn teachers of smoothness ν on the cube: α·d/2 against ν for every learner. Piecewise-linear
+# interpolation follows min(ν, 2); a Laplace kernel min(ν, d + 1). Where the two lines coincide
+# (ν ≤ 2) the scan cannot tell the mechanisms apart; only ν above 2 can.
+
+# %%
+SMOOTH = RUN / "smoothness" / "summary.json"
+if SMOOTH.exists():
+    smooth = json.loads(SMOOTH.read_text())
+    fig, ax = plt.subplots(figsize=(6.6, 4.8))
+    plots.smoothness_plot(smooth, ax=ax)
+    plt.show()
+    for r in smooth.get("results") or []:
+        print(f"nu={r.get('nu')} d={r['d']:g} {r.get('learner') or 'network'}: {r['reading']}")
+else:
+    print("no smoothness scan saved with this run")
+
+# %% [markdown]
+# ## Every reading, typed
+#
 # `load_summary` reads the same file as typed verdicts (`studies.verdict.Verdict`).
 
 # %%
 for verdict in load_summary(RUN).results:
-    print(f"d={verdict.d:g}: {verdict.reading}")
-    for size, why in (verdict.diagnostics.get("excluded") or {}).items():
-        print(f"    D={size}: {why}")
+    print(f"d={verdict.d:g} {verdict.learner or 'network'}: {verdict.reading}")

@@ -93,6 +93,40 @@ def test_batch_key_groups_seeds_and_sizes_of_one_d():
     assert batch_key(_config(d=3)) != batch_key(_config(d=2))
 
 
+def test_batch_key_groups_replicates_whose_teachers_differ():
+    """Each replicate's teacher has its own calibrated gain; its targets are data computed before
+    training, so the replicates of one d still share one program (the main job's design)."""
+    other = replace(_config(seed=2, data_seed=12), teacher=TeacherConfig(gain=2.5))
+    assert batch_key(other) == batch_key(_config())
+    classify = replace(_config(), teacher=TeacherConfig(task="classification"))
+    assert batch_key(classify) != batch_key(_config())
+
+
+def test_the_main_job_trains_one_program_per_d():
+    from manifold_scaling.studies.base import replicates
+    from manifold_scaling.studies.presets import REPRODUCE
+
+    config = replace(REPRODUCE, seeds=2)
+    trials = data_scaling_trials(config, {d: replicates(config, d) for d in config.dims})
+    groups = {}
+    for t in trials:
+        groups.setdefault(batch_key(t), set()).add(t.manifold.intrinsic_dim)
+    assert sorted(min(g) for g in groups.values()) == sorted(config.dims)
+    assert all(len(g) == 1 for g in groups.values())
+
+
+def test_the_study_groups_trials_on_every_backend(monkeypatch):
+    """The data-scaling study hands each group to one batched call on the local backend too."""
+    from manifold_scaling.studies import data_scaling
+
+    grouping = data_scaling.DATA_SCALING.grouping
+    assert grouping is not None and grouping.key is batch_key
+    calls = []
+    monkeypatch.setattr(data_scaling, "run_trials", lambda cs, **kw: calls.append((cs, kw)))
+    grouping.run(CONFIGS)
+    assert calls == [(CONFIGS, {"batched": True})]
+
+
 def test_batch_key_separates_different_budgets():
     grows = replace(TRAIN, steps=None, steps_per_point=4.0, min_steps=50, max_steps=1000)
     # steps_for: 150 at D = 32, 400 at D = 96
@@ -201,6 +235,7 @@ print(json.dumps([{k: o.metrics[k] for k in sys.argv[2].split(",")} for o in out
 """
 
 
+@pytest.mark.integration
 def test_devices_backend_batches_sizes_over_two_host_devices(tmp_path, alone):
     configs = CONFIGS[1:]  # three trials of two sizes: one padding row on the second device
     script, blob = tmp_path / "devices.py", tmp_path / "configs.pkl"

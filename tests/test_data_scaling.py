@@ -1,6 +1,7 @@
 """A tiny end-to-end data-scaling sweep through the CLI, its records, and its bad inputs."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -214,3 +215,29 @@ def test_devices_backend_on_two_host_devices_matches_local(tiny_run, tmp_path):
     a = np.array([r["metrics"]["test_loss"] for r in local])
     b = np.array([r["metrics"]["test_loss"] for r in dev])
     np.testing.assert_allclose(b, a, rtol=0.05)
+
+
+def test_the_teacher_population_rule_keeps_draws_inside_the_length_band(monkeypatch):
+    """A rule on the teacher alone: draws whose nonlinear length scale is outside the band are
+    replaced by the replicate's next draw; the same seed gives the same teachers."""
+    from manifold_scaling.errors import InputError
+    from manifold_scaling.studies.base import replicates
+
+    band = (0.2, 0.3)
+    config = DataScalingConfig(dims=(2,), seeds=4, ambient_dim=8, teacher_length_band=band)
+    reps = replicates(config, 2)
+    scales = [r.teacher.length_scale for r in reps]
+    assert all(band[0] <= s <= band[1] for s in scales), scales
+    free = replicates(replace(config, teacher_length_band=None), 2)
+    # where the first draw is inside the band it is kept, otherwise a later draw replaces it
+    for kept, first in zip(reps, free):
+        inside = band[0] <= first.teacher.length_scale <= band[1]
+        assert (kept.draw == 0) == inside
+        assert (kept.data_seed == first.data_seed) == inside
+    assert [r.data_seed for r in replicates(config, 2)] == [r.data_seed for r in reps]
+    assert reps[0].to_dict()["teacher_draw"] == reps[0].draw
+    from manifold_scaling.studies import base
+
+    monkeypatch.setattr(base, "MAX_TEACHER_DRAWS", 3)  # an unreachable band fails after 3 draws
+    with pytest.raises(InputError, match="no teacher among 3 draws"):
+        replicates(replace(config, teacher_length_band=(5.0, 6.0)), 2)

@@ -15,6 +15,9 @@ SMALL = [
     "--bootstrap", "60", "--no-progress",
 ]  # fmt: skip
 
+# Whole scripts end to end: the integration tier (pytest -m integration).
+pytestmark = pytest.mark.integration
+
 
 def _main(script):
     spec = importlib.util.spec_from_file_location(script, ROOT / "experiments" / f"{script}.py")

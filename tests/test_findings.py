@@ -118,3 +118,18 @@ def test_no_reading_claims_more_than_its_fields(combo):
     # the typed verdict survives its JSON form, reading included
     again = Verdict.from_dict(v.to_dict())
     assert again == v and again.rendered().reading == text
+
+
+def test_a_study_of_several_replicates_keeping_one_curve_gives_no_verdict():
+    """An interval from one curve covers its scatter, not a re-run's (benchmarks/
+    interval_coverage.py --pipeline: 0.77 against 0.94 over replicates): no verdict."""
+    from manifold_scaling.studies.findings import CellsFinding
+
+    one_left = CellsFinding(12, 2, 0.25, "rule", n_replicates=4, replicates_kept=1)
+    assert one_left.share <= one_left.max_share and one_left.no_verdict
+    assert "1 of 4 replicates" in one_left.why_no_verdict()
+    assert not CellsFinding(12, 2, 0.25, "rule", n_replicates=4, replicates_kept=2).no_verdict
+    # a study of one replicate by design keeps its single-curve reading (said as such)
+    assert not CellsFinding(3, 0, 0.25, "rule", n_replicates=1, replicates_kept=1).no_verdict
+    back = CellsFinding.from_dict(one_left.to_dict())
+    assert back == one_left

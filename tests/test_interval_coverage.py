@@ -3,13 +3,16 @@ effects (``benchmarks/interval_coverage.py`` prints the full table, and the old 
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import jax
 import numpy as np
 import pytest
 
 from manifold_scaling.fitting import fit_power_law
+from manifold_scaling.studies import verdict
 
 SIZES = 2.0 ** np.arange(6, 11)  # 64 ... 1024
 ALPHA = 1.3
@@ -61,3 +64,30 @@ def test_replicate_interval_coverage_large(n_teachers, tau, sigma):
 def test_shared_floor_jackknife_interval_coverage(n_teachers):
     """``with_floor=True``: shared floor E = 1e-4 (a third of the loss at D = 1024)."""
     assert 0.8 <= coverage(n_teachers, 200, tau=0.2, sigma=0.1, seed=2, floor=1e-4) <= 0.97
+
+
+def _benchmark():
+    """``benchmarks/interval_coverage.py`` as a module (its pipeline simulation is tested)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "interval_coverage.py"
+    spec = importlib.util.spec_from_file_location("interval_coverage_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pipeline_coverage_through_the_cell_rule_with_selection():
+    """Whole simulated studies (12 teachers, D = 64, 256, 1024; an optimisation excess more
+    likely and larger at large D, ``val_tail_dlog`` tracking it) through ``analyse_curve`` with
+    the design and convergence cell rules, then ``_replicate_alphas`` + ``paired_contrast`` on the
+    kept cells, with the module's default fit loss ``verdict.HUBER_DELTA``: the nominal 90 %
+    intervals of alpha and of the network - kernel contrast cover their targets at >= 0.85, less
+    3 binomial SEs at 0.85 (0.074 for the 209 verdicts at this seed). The benchmark measured 0.886
+    and 0.877 here (400 studies); without the cell rule (``tol=1e9``) the contrast covers 0.72 at
+    this seed, which fails this test. The benchmark's whole table is in docs/intervals.md."""
+    bench = _benchmark()
+    (row,) = bench.pipeline_coverage(
+        "selection", 12, "64, 256, 1024", 250, seed=3, deltas=(verdict.HUBER_DELTA,)
+    )
+    assert row["verdicts"] >= 150 and row["contrasts"] >= 150  # the rule gives most a verdict
+    for name, n in (("alpha", row["verdicts"]), ("contrast", row["contrasts"])):
+        assert row[f"coverage_{name}"] >= 0.85 - 3 * math.sqrt(0.85 * 0.15 / n), row

@@ -293,3 +293,44 @@ def test_warnings_and_ci_level_in_the_result():
         b = estimate_id(x, estimator=name, ci=0.99)
         assert a.dimension == b.dimension and a.warnings == ()
         assert b.ci[0] < a.ci[0] < a.ci[1] < b.ci[1]
+
+
+# --- the small-sample warning --------------------------------------------------------------------
+
+
+def test_needed_points_rule():
+    from manifold_scaling.intrinsic_dim._result import needed_points
+
+    assert needed_points(0.4) == needed_points(2.0) == 100  # the floor
+    assert needed_points(8.0) == 160 and needed_points(16.0) == 2560  # 10 * 2^(d/2)
+    assert needed_points(float("nan")) == 100
+
+
+@pytest.mark.parametrize("name", ["calibrated", "twonn", "mle", "multiscale"])
+def test_small_sample_warns_once_and_the_result_says_so(name, recwarn):
+    k = {"calibrated": 5, "mle": 10, "multiscale": 8}.get(name)
+    est = estimate_id(_cube(15, 2, 4, 17), estimator=name, k=k)
+    small = [w for w in recwarn.list if "small sample" in str(w.message)]
+    assert len(small) == 1 and small[0].category.__name__ == "IntrinsicDimensionWarning"
+    assert [w for w in est.warnings if w.startswith("small sample: 15 points")]
+    assert "max(100, 10 * 2^(d/2))" in est.warnings[-1]
+    assert est.to_dict()["warnings"] == list(est.warnings)
+
+
+def test_small_sample_in_high_dimension_and_silent_when_enough(recwarn):
+    # 300 points of a 16-cube: the estimate (~12) needs 10 * 2^(12/2) ~ 640 points
+    est = twonn(_cube(300, 16, 20, 18))
+    assert 10 < est.dimension < 14
+    assert any(w.startswith("small sample: 300 points") for w in est.warnings)
+    recwarn.clear()
+    for fn in (twonn, mle_levina_bickel, calibrated_id, multiscale_id):
+        assert not [w for w in fn(_cube(600, 3, 5, 19)).warnings if "small sample" in w]
+    assert not [w for w in recwarn.list if "small sample" in str(w.message)]
+
+
+def test_estimate_aliases_match_the_estimator_spelling():
+    est = estimate_id(_cube(500, 3, 5, 20), estimator="twonn")
+    assert est.dimension_ == est.dimension and est.interval_ == est.ci
+    assert "dimension_" not in est.to_dict() and "interval_" not in est.to_dict()
+    with pytest.raises(AttributeError):
+        est.dimension_ = 1.0

@@ -72,3 +72,19 @@ def test_bad_input_one_line_exit_2(tmp_path, square, capsys, make, extra, needle
     err = capsys.readouterr().err
     assert needle in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_small_sample_warning_is_one_stderr_line(tmp_path, square, capsys):
+    path = tmp_path / "few.npy"
+    np.save(path, square[:15])
+    for extra in ([], ["--json"]):
+        assert main(["intrinsic-dim", str(path), "--estimator", "twonn", *extra]) == 0
+        captured = capsys.readouterr()
+        lines = [line for line in captured.err.splitlines() if "small sample" in line]
+        assert len(lines) == 1
+        assert lines[0].startswith("manifold-scaling intrinsic-dim: warning: small sample: 15 ")
+        assert "small sample" not in captured.out or extra  # JSON keeps it in "warnings"
+    assert any(w.startswith("small sample") for w in json.loads(captured.out)["warnings"])
+    np.save(path, square)  # 400 points of a square: enough
+    assert main(["intrinsic-dim", str(path), "--estimator", "twonn"]) == 0
+    assert "small sample" not in capsys.readouterr().err

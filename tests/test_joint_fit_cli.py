@@ -238,7 +238,7 @@ def test_predict_refuses_other_kinds_of_file(chinchilla, tmp_path, capsys):
     assert run_cli(capsys, "fit", csv, "--bootstrap", 20, "--out", power)[0] == 0
     _one_line(
         *run_cli(capsys, "predict", power, "--N", 1e9, "--D", 1e10),
-        f"--fit: {power} is a power-law-fit file, not a joint fit",
+        f"FIT.json: {power} is a power-law-fit file, not a joint fit",
     )
     summary = tmp_path / "summary.json"
     summary.write_text(json.dumps({"study": "data-scaling", "config": {}, "results": []}))
@@ -246,7 +246,7 @@ def test_predict_refuses_other_kinds_of_file(chinchilla, tmp_path, capsys):
         *run_cli(capsys, "predict", summary, "--N", 1e9, "--D", 1e10),
         "is a data-scaling summary file, not a joint fit",
     )
-    _one_line(*run_cli(capsys, "predict", csv, "--N", 1, "--D", 1), "--fit: ")
+    _one_line(*run_cli(capsys, "predict", csv, "--N", 1, "--D", 1), "FIT.json: ")
     _one_line(*run_cli(capsys, "predict", tmp_path / "no.json", "--C", 1), "no such file")
     data = chinchilla["fit"]
     for damage, fragment in [

@@ -131,6 +131,7 @@ def stream_text(nb, name: str = "stdout") -> str:
 # --- the notebooks, in a kernel -------------------------------------------------------------------
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_in_a_jupyter_kernel(path, kernel_dir):
     nb = run_jupytext_notebook(path, kernel_dir)
@@ -142,6 +143,7 @@ def test_notebook_runs_in_a_jupyter_kernel(path, kernel_dir):
     assert "missing" not in stream_text(nb)  # every saved result the notebook reads is shipped
 
 
+@pytest.mark.integration
 def test_the_kernel_is_this_interpreter(kernel_dir, tmp_path):
     import nbformat
 
@@ -151,6 +153,7 @@ def test_the_kernel_is_this_interpreter(kernel_dir, tmp_path):
     assert Path(stream_text(nb).strip()).resolve() == Path(sys.executable).resolve()
 
 
+@pytest.mark.integration
 def test_a_sweep_in_a_kernel_shows_a_progress_bar(kernel_dir, tmp_path):
     """A sweep started from a notebook is never silent: tqdm's widget bar (or, without
     ipywidgets, its text bar) is in the cell's output, with no option set."""
@@ -190,6 +193,7 @@ def test_a_sweep_in_a_kernel_shows_a_progress_bar(kernel_dir, tmp_path):
     [p for p in NOTEBOOKS if p.stem.startswith(("02", "04"))],
     ids=lambda p: p.stem,
 )
+@pytest.mark.integration
 def test_notebook_runs_as_a_script_from_anywhere(path, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg", "JAX_PLATFORMS": "cpu"}
     proc = subprocess.run(

@@ -114,6 +114,26 @@ def test_csv_and_npz_inputs(arrays, tmp_path):
     assert cfg.targets == "target" and cfg.task == "regression"
 
 
+def test_help_shows_what_applies_with_data(capsys):
+    from manifold_scaling.cli import config_from_argv
+
+    assert main(["data-scaling", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 128 256 512 1024 2048); with --data: 64 128 256 512 1024" in text
+    assert "(default: 2000); with --data: 1500" in text  # --min-steps
+    assert "--task {auto,regression,classification}" in text and "with --data also auto" in text
+    assert "--id-estimator {calibrated,twonn,mle,multiscale}" in text
+    assert "--dims, --latent" in text and "are refused" in text
+    argv = ["--data", "x.npy", "--targets", "y.npy"]
+    cfg = config_from_argv("data-scaling", [*argv, "--task", "auto", "--id-estimator", "twonn"])
+    assert cfg.task == "auto" and cfg.id_estimator == "twonn"
+    assert config_from_argv("data-scaling", argv).id_estimator == "calibrated"
+    err = _error(capsys, ["data-scaling", "--id-estimator", "mle"])
+    assert err.endswith("--id-estimator: only with --data (generated data know their d)")
+    err = _error(capsys, ["data-scaling", "--task", "auto"])
+    assert "--task: " in err and "regression, classification" in err
+
+
 def test_task_inference():
     from manifold_scaling.studies.own_data import infer_task
 
@@ -148,6 +168,114 @@ def test_bad_input_is_one_line(arrays, tmp_path, capsys):
     err = _error(capsys, [*base, "--targets", str(root / "y.npy")])
     assert "--data" in err
     assert not (tmp_path / "bad").exists()  # nothing written before the input is checked
+
+
+# --- the same study from Python, on arrays in memory ----------------------------------------------
+
+SMALL = dict(
+    sizes=(32, 64, 128), seeds=2, n_bootstrap=50, student={"width": 32},
+    train={"steps_per_point": 1.0, "min_steps": 50, "max_steps": 100},
+)  # fmt: skip
+SMALL_ARGV = [
+    "--sizes", "32", "64", "128", "--seeds", "2", "--bootstrap", "50", "--width", "32",
+    "--steps-per-point", "1", "--min-steps", "50", "--max-steps", "100", "--no-figures",
+]  # fmt: skip
+
+
+def _curved_sheet(n, seed=0):
+    """A 2-D latent square embedded smoothly in 5 dimensions, with a smooth target on it."""
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-1, 1, size=(n, 2))
+    x = np.column_stack([z[:, 0], z[:, 1], np.sin(2 * z[:, 0]), np.cos(2 * z[:, 1]), z.prod(1)])
+    return x.astype(np.float32), np.sin(2 * z[:, 0]) + np.cos(3 * z[:, 1])
+
+
+def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
+    """A 2-D latent in 5 dimensions, 300 points: run_own_data on the arrays (a DataFrame and a
+    Series when pandas is there) and the command on the same arrays saved to files, same seed."""
+    import tempfile
+
+    from manifold_scaling.studies import load_summary
+    from manifold_scaling.studies.own_data import run_own_data
+    from manifold_scaling.studies.protocol import StudySummary
+    from manifold_scaling.sweep import SweepOptions
+
+    x, y = _curved_sheet(300)
+    np.save(tmp_path / "X.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    out = tmp_path / "cli"
+    assert main(["data-scaling", "--data", str(tmp_path / "X.npy"), "--targets",
+                 str(tmp_path / "y.npy"), *SMALL_ARGV, "--out", str(out)]) == 0  # fmt: skip
+    cli = load_summary(out)
+    try:
+        import pandas as pd
+
+        X, Y = pd.DataFrame(x, columns=[f"f{i}" for i in range(5)]), pd.Series(y, name="y")
+    except ImportError:
+        X, Y = x, y
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    quiet = SweepOptions(progress=False)
+    py = run_own_data(X, Y, seed=0, **SMALL, options=quiet)  # out=None: a temporary directory
+    assert isinstance(py, StudySummary) and py.study == "own-data"
+    assert list((tmp_path / "tmp").iterdir()) == []  # removed afterwards
+    assert py.fields["data"]["sha256"] == cli.fields["data"]["sha256"]
+    assert py.fields["intrinsic_dimension"] == cli.fields["intrinsic_dimension"]
+    assert [v.learner for v in py.results] == [v.learner for v in cli.results] == [
+        "network", "kernel"]  # fmt: skip
+    for a, b in zip(py.results, cli.results):
+        assert (a.alpha, a.alpha_ci, a.reading) == (b.alpha, b.alpha_ci, b.reading)
+        assert (a.d_hat, a.d_hat_ci, a.satisfies_bound) == (b.d_hat, b.d_hat_ci, b.satisfies_bound)
+        assert a.d_hat_ci[0] <= a.d_hat <= a.d_hat_ci[1] and a.reading
+    assert py.fields["data"]["path"] == "memory:" + py.fields["data"]["sha256"]
+    # With out: the study's directory, resumed on a second call (the trials name the arrays by
+    # their hash, not by a path).
+    kept = tmp_path / "py"
+    first = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
+    again = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
+    assert json.loads((kept / "summary.json").read_text())["study"] == "own-data"
+    assert (
+        again.sweep["trials"]["skipped"] == 6 and again.results[0].alpha == first.results[0].alpha
+    )
+    assert first.results[0].alpha == cli.results[1].alpha  # the kernel's, as in the command
+
+
+def test_run_own_data_bad_input(tmp_path):
+    from manifold_scaling.errors import InputError
+    from manifold_scaling.studies.own_data import run_own_data
+    from manifold_scaling.sweep import SweepOptions
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(100, 5)), rng.normal(size=100)
+    out = tmp_path / "bad"
+    cases = [
+        ((x.reshape(100, 5, 1), y), {}, "X", "must be 2-D (n_points, n_features)"),
+        ((x, y[:-1]), {}, "y", "X has 100 rows but y has 99"),
+        ((x[:10], y[:10]), {}, "X", "need at least 32 points (got 10)"),
+        ((x, y), {"sizes": (16, 32, 200)}, "sizes", "must be <= 75"),
+        ((x, y), {"widht": 8}, "widht", "not a setting of the own-data study"),
+        ((x, y), {"data": "x.npy"}, "data", "takes the arrays X and y"),
+        ((x, None), {}, "y", "give the targets y"),
+        (
+            (x, y),
+            {"sizes": (16, 32, 64), "options": SweepOptions(backend="dask")},
+            "options",
+            "local or devices backend",
+        ),
+    ]
+    for args, kwargs, parameter, words in cases:
+        with pytest.raises(InputError) as err:
+            run_own_data(*args, out=out, **kwargs)
+        assert err.value.parameter == parameter, err.value
+        assert words in str(err.value) and "\n" not in str(err.value)
+    assert not out.exists()  # nothing written before the input is checked
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(x, columns=list("abcde")).assign(label=["u"] * 100)
+    with pytest.raises(InputError, match=r"^X: column 'label' is not numeric"):
+        run_own_data(df, y, out=out)
+    with pytest.raises(InputError, match=r"^y: X has no column 'target'"):
+        run_own_data(df, "target", out=out)
+    assert not out.exists()
 
 
 def test_layer_dims_on_saved_activations(tmp_path, capsys):

@@ -174,6 +174,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
         yield zf
 
 
+@pytest.mark.integration
 def test_the_wheel_holds_py_typed_license_main_and_data(wheel):
     names = wheel.namelist()
     version = manifold_scaling.__version__

@@ -181,6 +181,11 @@ ROWS = _rows([2, 4])
 # (name, call taking ax=, number of panels)
 PLOTS = [
     ("loss_vs_size", lambda ax: plots.loss_vs_size(SUMMARY, ROWS, ax=ax), 1),
+    (
+        "loss_vs_size_panels",
+        lambda ax: plots.loss_vs_size_panels(SUMMARY, ROWS, ax=ax),
+        len({r["d"] for r in SUMMARY["results"]}),
+    ),
     ("local_slope_plot", lambda ax: plots.local_slope_plot(SUMMARY, ax=ax), 1),
     ("four_over_alpha_plot", lambda ax: plots.four_over_alpha_plot(SUMMARY, ax=ax), 1),
     ("loss_vs_params", lambda ax: plots.loss_vs_params(SUMMARY, ROWS, ax=ax), 1),
@@ -343,10 +348,13 @@ def test_estimate_outside_or_without_interval_is_drawn_and_logged(caplog):
     fig = plots.four_over_alpha_plot({"results": BAD_RESULTS[:5]})
     messages = [r.getMessage() for r in _warnings(caplog)]
     assert any("outside its interval" in m for m in messages)
-    assert any("bound(s) missing" in m for m in messages)
     assert any("alpha=None" in m for m in messages)
-    (bars,) = fig.axes[0].containers
-    assert len(bars.lines[0].get_xdata()) == 3  # d = 2, 4, 8 drawn; NaN and None alpha are not
+    ax = fig.axes[0]
+    drawn = sorted(float(c.lines[0].get_xdata()[0]) for c in ax.containers)
+    assert drawn == [2.0, 4.0, 8.0]  # NaN and None alpha are not drawn
+    # d = 8 has no interval: it runs to both edges of the axis, each end marked by an arrow
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert sum(abs(a.xy[0] - 8.0) < 1e-9 for a in arrows) == 2
 
 
 @pytest.mark.parametrize("results", [BAD_RESULTS, []], ids=["bad-values", "empty"])
@@ -440,3 +448,58 @@ def test_a_failing_figure_is_logged_and_the_others_still_written(tmp_path, caplo
     caplog.clear()
     assert plots.write_umap_views(None, [], tmp_path / "u.png") is None
     assert any("umap_views" in r.getMessage() for r in _warnings(caplog))
+
+
+def _legend_labels(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+@pytest.mark.parametrize("name,call,n_axes", PLOTS, ids=[p[0] for p in PLOTS])
+def test_every_figure_labels_its_axes_and_its_legend_entries_are_distinct(name, call, n_axes):
+    """A reader must tell the curves apart: no two legend entries of a panel say the same, and
+    every panel that draws something names both axes (UMAP panels have no physical axes)."""
+    fig = call(None)
+    for ax in fig.axes:
+        if not _drawn(ax):
+            continue
+        labels = _legend_labels(ax)
+        assert len(labels) == len(set(labels)), (name, labels)
+        if name != "umap_views":
+            assert ax.get_xlabel() and ax.get_ylabel(), (name, ax.get_title())
+
+
+def test_saved_reproduction_figures_tell_the_learners_apart():
+    """On the saved main job: one panel per d; in each, every learner that ran has its own
+    legend entry, colour and marker."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    spec = importlib.util.spec_from_file_location("_paths", root / "_paths.py")
+    paths = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(paths)
+    run = root / "data" / "reproduce"
+    summary = json.loads((run / "summary.json").read_text())
+    fig = plots.loss_vs_size_panels(summary, paths.trial_rows(run))
+    dims = sorted({r["d"] for r in summary["results"]})
+    assert len(fig.axes) == len(dims)
+    for ax, d in zip(fig.axes, dims):
+        ran = [r.get("learner") or "network" for r in summary["results"] if r["d"] == d]
+        handles, labels = ax.get_legend_handles_labels()
+        learner_handles = [h for h, lab in zip(handles, labels) if ":" in lab]
+        assert len(learner_handles) == len(ran), (d, labels)
+        styles = {(h.get_color(), h.get_marker()) for h in learner_handles}
+        assert len(styles) == len(ran), (d, styles)
+
+
+def test_four_over_alpha_puts_every_learner_on_the_same_scale():
+    """4/alpha of a learner is 4/alpha, whatever its own theory predicts (its row's
+    predicted_alpha is the kernel rate, not 4/d)."""
+    kernel = {**_result(2, alpha=2.0, ci=[1.9, 2.1]), "learner": "kernel", "predicted_alpha": 3.0}
+    network = {**_result(2, alpha=1.0, ci=[0.9, 1.1]), "learner": "network"}
+    fig = plots.four_over_alpha_plot({"results": [network, kernel], "config": {"loss_power": 2}})
+    ys = {round(float(c.lines[0].get_xdata()[0]), 2): float(c.lines[0].get_ydata()[0])
+          for c in fig.axes[0].containers}  # fmt: skip
+    assert ys == {2.0: pytest.approx(4.0), 2.2: pytest.approx(2.0)}

@@ -65,7 +65,7 @@ def test_layer_dims_bad_inputs(tiny_run, tmp_path, capsys):
     assert main(["layer-dims", str(tmp_path / "nothing")]) == 2
     assert main(["layer-dims", str(tiny_run), "--d", "7"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "--d/--size/--seed" in err
+    assert "Traceback" not in err and "--dims/--size/--replicate" in err
 
 
 def test_digits_trial_learns_and_records_cross_entropy():

@@ -273,6 +273,7 @@ print("ok")
 """
 
 
+@pytest.mark.integration
 def test_devices_backend_shards_the_replicates_of_a_group_over_two_devices(tmp_path):
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     dev, loc = tmp_path / "dev", tmp_path / "loc"
@@ -294,6 +295,7 @@ def test_devices_backend_shards_the_replicates_of_a_group_over_two_devices(tmp_p
     assert manifest["backend"]["devices_batch"] == "whole groups"
 
 
+@pytest.mark.integration
 def test_benchmark_device_check_runs_in_its_cpu_form(tmp_path):
     script = Path(__file__).parents[1] / "benchmarks" / "device_check.sh"
     env = {**os.environ, "DEVICE_CHECK_OUT": str(tmp_path), "DEVICE_CHECK_SIZE": "tiny"}

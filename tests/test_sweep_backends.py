@@ -63,6 +63,7 @@ def threaded_cluster():
         yield cluster
 
 
+@pytest.mark.integration
 def test_dask_existing_scheduler_matches_local(tmp_path, threaded_cluster, local_reference):
     assert threaded_cluster.scheduler_address.startswith("tcp://")
     options = SweepOptions(
@@ -75,6 +76,7 @@ def test_dask_existing_scheduler_matches_local(tmp_path, threaded_cluster, local
     assert {r.run["backend"] for r in result.records} == {"dask"}
 
 
+@pytest.mark.integration
 def test_dask_trial_errors_are_reported_after_the_others_finish(tmp_path, threaded_cluster):
     options = SweepOptions(
         backend="dask", scheduler=threaded_cluster.scheduler_address, retries=0, progress=False
@@ -86,6 +88,7 @@ def test_dask_trial_errors_are_reported_after_the_others_finish(tmp_path, thread
     assert len(load_records(tmp_path / "out")) == 3
 
 
+@pytest.mark.integration
 def test_dask_worker_killed_mid_trial_is_retried_and_nothing_is_lost(
     tmp_path, monkeypatch, local_reference
 ):
@@ -110,6 +113,7 @@ def test_dask_worker_killed_mid_trial_is_retried_and_nothing_is_lost(
     _same_records(result.records, local_reference.records)
 
 
+@pytest.mark.integration
 def test_submitit_local_executor_matches_local(tmp_path, monkeypatch, local_reference):
     pytest.importorskip("submitit")
     # submitit jobs are fresh interpreters: they find sweep_toy through PYTHONPATH
@@ -157,6 +161,7 @@ print("ok")
 """
 
 
+@pytest.mark.integration
 def test_devices_backend_shards_over_two_host_devices(tmp_path):
     script = tmp_path / "devices.py"
     script.write_text(textwrap.dedent(_DEVICES_SCRIPT))

@@ -17,7 +17,8 @@ import sys
 
 from ..errors import InputError
 from ..sweep.runner import SweepError
-from .sweeps import SWEEPS
+from ._flags import as_typed, harmonise, typed_spelling
+from .sweeps import BOOTSTRAP, SWEEPS
 from .sweeps import register as register_sweep
 
 # Subcommands, in the order ``--help`` lists them: a sweep in ``sweeps.SWEEPS`` or a module. A
@@ -37,17 +38,39 @@ _SUBCOMMANDS = (
     "smoothness-scan",
     "layer-dims",
     "digits",
+    "report",
 )
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (``prog: error: ...``) with exit code 2."""
+    """argparse, but errors are one line (``prog: error: ...``) with exit code 2, naming a flag
+    as the user spelled it (``--d`` or ``--dims``: one concept, ``_flags.ALIASES``)."""
+
+    _argv: tuple = ()
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._argv = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message):  # noqa: D401
         # "argument --seeds: ..." -> "--seeds: ...", the shape of every other error here.
         message = re.sub(r"^argument (-[\w-]+)(/-[\w-]+)*: ", r"\1: ", message)
+        message = re.sub(
+            r"^(--[\w-]+)(?=: )", lambda m: typed_spelling(m.group(1), self._argv), message
+        )
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
+
+
+class _Subparser(_Parser):
+    """A subcommand's parser: arguments it does not know are its error (argparse would leave them
+    to the top-level parser, whose message does not name the subcommand)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 def version() -> str:
@@ -70,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"manifold-scaling {version()}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Subparser)
     for name in _SUBCOMMANDS:
         if name in SWEEPS:
             register_sweep(subparsers, name)
@@ -83,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not written yet
             raise
         module.register(subparsers)
+    for sub in subparsers.choices.values():  # one spelling per concept, whoever added the flag
+        harmonise(sub, bootstrap=BOOTSTRAP)
     return parser
 
 
@@ -94,6 +119,7 @@ def config_from_argv(command: str, argv: list[str]):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or a one-line parse error already printed
@@ -110,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as err:
-        sys.stderr.write(f"manifold-scaling {args.command}: error: {err}\n")
+        sys.stderr.write(f"manifold-scaling {args.command}: error: {as_typed(err, argv)}\n")
         return 2
     except SweepError as err:  # some trials raised; the others' records are on disk
         sys.stderr.write(f"manifold-scaling {args.command}: error: {err}\n")

@@ -5,6 +5,11 @@ its metadata, or ``RENAMES``); a field named ``base`` (the data-scaling config a
 shares) is flattened into its parent's flags; the teacher, student and training configs are
 reached through ``NESTED``, whose flag names are a public contract. Library errors name fields
 (``"teacher.gain"``); :func:`translate` names the flag instead.
+
+Every command, generated or not, spells a concept one way (``ALIASES``: ``--with-floor``,
+``--dims``, ``--train-steps``, ``--data-key``); :func:`harmonise` keeps the older spellings
+working, hidden from ``--help``, and :func:`as_typed` makes an error name the spelling typed.
+``docs/cli.md`` lists them.
 """
 
 from __future__ import annotations
@@ -47,8 +52,30 @@ NESTED = {
     "--precision": ("train.precision", "float32 | float64"),
     "--lbfgs-steps": ("train.lbfgs_steps", "full-batch L-BFGS refinement steps"),
 }
-# Top-level fields whose flag is not their name, for configs whose fields carry no metadata.
-RENAMES = {"n_bootstrap": "--bootstrap", "teacher_target_r2": "--teacher-r2"}
+# Top-level fields whose flag is not their name (metadata aside): the one spelling of each concept
+# across commands (``ALIASES``), e.g. variance-limited's single ``d`` is ``--dims`` as elsewhere.
+RENAMES = {
+    "n_bootstrap": "--bootstrap",
+    "teacher_target_r2": "--teacher-r2",
+    "d": "--dims",
+    "steps": "--train-steps",
+}
+# One spelling per concept across commands: canonical flag -> its older spellings, which still
+# parse (hidden from --help; :func:`harmonise` adds them to every command that has the concept).
+# Errors name the spelling the user typed (:func:`as_typed`).
+ALIASES = {
+    "--with-floor": ("--floor",),
+    "--no-with-floor": ("--no-floor",),
+    "--dims": ("--d",),
+    "--train-steps": ("--steps",),
+    "--data-key": ("--key",),
+}
+_CANONICAL = {old: new for new, olds in ALIASES.items() for old in olds}
+# The CLI's own words for fields whose library doc describes the config value, not the flag.
+_CLI_HELP = {
+    "learners": "learners run on every training set, one or more of: network, simplex "
+    "(piecewise-linear, d <= 5), kernel (ridgeless Laplace); 'all': every one that applies",
+}
 FLATTEN = ("base",)
 # Integer fields where 0 means something (no ambient space, no L-BFGS); every other must be >= 1.
 _ZERO_OK = {"seed", "ambient_dim", "lbfgs_steps", "population_lbfgs_steps", "layer_id_k"}
@@ -122,7 +149,12 @@ def _walk(config, prefix, helps):
                     yield Flag(flag, (*path, leaf), text, nested[leaf], getattr(value, leaf), group)
         else:
             flag = f.metadata.get("flag") or RENAMES.get(f.name) or "--" + f.name.replace("_", "-")
-            text = f.metadata.get("help") or helps.get(f.name) or f.name.replace("_", " ")
+            text = (
+                _CLI_HELP.get(f.name)
+                or f.metadata.get("help")
+                or helps.get(f.name)
+                or f.name.replace("_", " ")
+            )
             group = "variants" if outer else _GROUPS.get(f.name, "study")
             yield Flag(flag, path, text, hints[f.name], value, group)
 
@@ -136,6 +168,17 @@ class _Store(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         setattr(namespace, self.dest, values)
         setattr(namespace, GIVEN, (*getattr(namespace, GIVEN, ()), self.dest))
+
+
+class _StoreOne(_Store):
+    """A field of one value spelled like its many-valued kin (``--dims 8`` where a study takes one
+    d): one value is stored, several are refused in one line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if len(values) != 1:
+            got = " ".join(map(str, values))
+            parser.error(f"{option_string}: this command takes one value (got {got})")
+        super().__call__(parser, namespace, values[0], option_string)
 
 
 class _Switch(_Store):
@@ -154,17 +197,25 @@ def add_flags(parser: argparse.ArgumentParser, flags: list[Flag]) -> None:
     for f in flags:
         if f.group not in groups:
             groups[f.group] = parser.add_argument_group(f.group)
-        note = f"refused: {f.refused}" if f.refused else f"default: {show(f.default)}"
         kwargs = _parsing(f.annotation, f.path[-1])
         names = [f.flag]
         if kwargs.get("action") is _Switch:
             names.append("--no-" + f.flag[2:])
+        kwargs.setdefault("action", _Store)
+        if f.refused:  # kept so that its old users get one line saying why, but not listed
+            help_text = argparse.SUPPRESS
         else:
-            kwargs["action"] = _Store
-        help_text = f"{f.help} ({note})".replace("%", "%%")  # argparse %-formats help
+            text = canonical_text(f"{f.help} (default: {_shown_default(f)})")
+            help_text = text.replace("%", "%%")  # argparse %-formats help
         groups[f.group].add_argument(
             *names, dest=f.dest, default=f.default, help=help_text, **kwargs
         )
+
+
+def _shown_default(f: Flag) -> str:
+    if f.path[-1] == "learners" and f.default is None:
+        return "all"
+    return show(f.default)
 
 
 def given(args) -> set[str]:
@@ -179,7 +230,7 @@ def show(value) -> str:
     if value is None:
         return "none"
     if isinstance(value, tuple | list):
-        return " ".join(show(v) for v in value)
+        return " ".join(show(v) for v in value) if value else "empty"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -188,6 +239,10 @@ def show(value) -> str:
 def _parsing(annotation, name: str) -> dict:
     """argparse keywords (type, nargs, choices, action) for a field's annotation."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if name == "learners":  # 'all' (the config's None), never 'none'
+        return {"type": _learner, "nargs": "+", "metavar": "NAME"}
+    if name == "d" and annotation is int:  # a study of one d: --dims D
+        return {"type": integer(1), "nargs": "+", "metavar": "D", "action": _StoreOne}
     if annotation is bool:
         return {"action": _Switch}
     if origin is tuple:
@@ -231,6 +286,17 @@ def number(text: str) -> float:
     return value
 
 
+def _learner(text: str) -> str:
+    """An argparse type: a learner's name, or 'all'; 'none' would run nothing, so it is refused."""
+    name = text.strip().lower()
+    if name == "none":
+        raise argparse.ArgumentTypeError(
+            "'none' would run no learner: name one or more, or 'all' (every learner that "
+            "applies, the default)"
+        )
+    return name
+
+
 def optional(parse):
     """An argparse type: ``parse``'s value, or None for 'none'."""
 
@@ -259,6 +325,10 @@ def apply_flags(config, flags: list[Flag], args):
         if f.refused:
             raise InputError(f.flag, f.refused)
         value = getattr(args, f.dest)
+        if f.path[-1] == "learners" and "all" in value:
+            if len(value) > 1:
+                raise InputError(f.flag, f"'all' stands alone (got {' '.join(value)})")
+            value = [None]  # the config's "every learner that applies"
         if isinstance(value, list):
             value = None if value == [None] else tuple(value)
         updates[f.path] = value
@@ -290,3 +360,75 @@ def translate(err: InputError, flags: list[Flag]) -> InputError:
             message = re.sub(pattern + r" = None\b", f"{names[name]} none", message)
             message = re.sub(pattern + r"(?!\w)", names[name], message)
     return InputError(names.get(err.parameter, err.parameter), message)
+
+
+# --- one spelling per concept, across every command ---------------------------------------------
+
+_SPELLING = re.compile(r"(?<![\w-])--[\w-]+(?![\w-])")
+
+
+def canonical_text(text: str | None) -> str | None:
+    """``text`` (a help or a description) naming every flag by its one spelling."""
+    if not text:
+        return text
+    return _SPELLING.sub(lambda m: _CANONICAL.get(m.group(0), m.group(0)), text)
+
+
+def harmonise(parser: argparse.ArgumentParser, *, bootstrap: int) -> None:
+    """Every command, however its flags were added, shows one spelling per concept (``ALIASES``)
+    and accepts the older ones, hidden; ``--bootstrap`` defaults to ``bootstrap`` where no config
+    says otherwise (the sweeps' flags show their config's own value).
+
+    A hidden spelling is a second key of argparse's table of option strings pointing at the same
+    action: it parses as the shown one (with ``allow_abbrev`` too) and never appears in help or
+    usage, which list ``action.option_strings``.
+    """
+    table = parser._option_string_actions  # every spelling argparse accepts -> its action
+    for action in parser._actions:
+        shown = []
+        for spelling in action.option_strings:
+            new = _CANONICAL.get(spelling)
+            if new and new not in table:  # an older spelling was shown: show the canonical one
+                table[new] = action
+                spelling = new
+            shown.append(spelling)
+        action.option_strings = shown
+        for spelling in shown:
+            for old in ALIASES.get(spelling, ()):
+                table.setdefault(old, action)
+        if action.help and action.help is not argparse.SUPPRESS:
+            action.help = canonical_text(action.help)
+        if (
+            "--bootstrap" in shown
+            and not isinstance(action, _Store)
+            and action.default != bootstrap
+        ):
+            action.default = bootstrap
+            text = action.help or "bootstrap resamples"
+            new_text = re.sub(r"default:? \d+", f"default {bootstrap}", text)
+            action.help = new_text if new_text != text else f"{text} (default: {bootstrap})"
+    parser.description = canonical_text(parser.description)
+
+
+def spellings(flag: str) -> tuple[str, ...]:
+    """Every spelling of ``flag``'s concept, the canonical one first (just ``flag`` if none)."""
+    canonical = _CANONICAL.get(flag, flag)
+    return (canonical, *ALIASES.get(canonical, ()))
+
+
+def typed_spelling(flag: str, argv) -> str:
+    """The spelling of ``flag``'s concept that ``argv`` uses (the canonical one if none)."""
+    group = spellings(flag)
+    for token in argv or ():
+        name = str(token).split("=", 1)[0]
+        if name in group:
+            return name
+    return group[0] if flag in _CANONICAL else flag
+
+
+def as_typed(err: InputError, argv) -> InputError:
+    """``err`` naming the flag as the user typed it (``--d`` or ``--dims``: one concept)."""
+    name = typed_spelling(err.parameter, argv)
+    if name == err.parameter:
+        return err
+    return InputError(name, str(err).removeprefix(f"{err.parameter}: "))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 
 from ..errors import InputError
-from ..studies.own_data import OwnDataConfig
-from ._flags import apply_flags, config_flags, given, translate
+from ..intrinsic_dim import ESTIMATORS
+from ..studies.own_data import TASKS, OwnDataConfig
+from ._flags import _Store, apply_flags, config_flags, given, show, translate
 
 # The command-only flags of this path (added to data-scaling as extra flags).
 EXTRA = (
@@ -34,13 +35,65 @@ EXTRA = (
     ),
     ("--data-key", {"help": "with --data FILE.npz: the array holding X (default: X or x)"}),
     ("--targets-key", {"help": "with an .npz: the array holding y (default: y)"}),
+    (
+        "--id-estimator",
+        {
+            "choices": ESTIMATORS,
+            "default": None,
+            "action": _Store,  # noted as given, so that it overrides --config
+            "help": "with --data: the estimator of the intrinsic dimension d_hat of X "
+            f"(default: {OwnDataConfig(data='-').id_estimator})",
+        },
+    ),
 )
 _OWN = ("data", "targets", "data_key", "targets_key")
+# Own-data flags that mean nothing for generated data (whose d is known).
+_ONLY_OWN = ("id_estimator",)
 
 
 def wanted(args) -> bool:
     """Whether the command line asks for the own-data path (any of its flags given)."""
-    return any(getattr(args, name, None) is not None for name in _OWN)
+    return any(getattr(args, name, None) is not None for name in _OWN) or any(
+        name in given(args) for name in _ONLY_OWN
+    )
+
+
+# Defaults with --data that are no single value.
+_NOTES = {
+    "n_test": "a quarter of the points, at most 2000",
+    "learners": "network, and kernel for regression targets (no simplex: no latent chart)",
+}
+
+
+def describe(parser, flags) -> None:
+    """``data-scaling --help`` for ``--data``: each flag that applies there shows the default it
+    has with --data where that differs, ``--task`` also takes ``auto`` (the default with --data),
+    and ``--data``'s help lists the flags that do not apply (``flags``: the command's own)."""
+    own = {f.dest: f for f in own_flags()}
+    for action in parser._actions:  # argparse keeps no public list of a parser's actions
+        f = own.get(action.dest)
+        if f is None or not action.option_strings:
+            continue
+        if action.dest == "task":
+            action.choices = TASKS
+            action.help = (
+                "regression (MSE) | classification (cross-entropy) (default: regression); with "
+                "--data also auto, the default there: integer targets with at most 32 distinct "
+                "values are classification"
+            )
+        elif action.dest in _NOTES:
+            action.help = f"{action.help}; with --data: {_NOTES[action.dest]}"
+        elif action.dest not in _OWN + _ONLY_OWN and show(action.default) != show(f.default):
+            action.help = f"{action.help}; with --data: {show(f.default)}"
+    refused = [f.flag for f in flags if f.dest not in own]
+    for action in parser._actions:
+        if action.dest == "data":
+            action.help = (
+                f"{action.help}. With --data, the flags of the study, the student and training "
+                "apply (where their default differs it is shown as 'with --data: ...'); "
+                f"{', '.join(refused)}, --preset and --teacher describe generated data and "
+                "are refused"
+            )
 
 
 def own_flags():
@@ -51,6 +104,10 @@ def own_flags():
 def config(flags, args) -> OwnDataConfig:
     """The own-data config from ``--data``/``--targets`` and the data-scaling flags that apply."""
     if args.data is None:
+        for name in _ONLY_OWN:
+            if name in given(args):
+                flag = "--" + name.replace("_", "-")
+                raise InputError(flag, "only with --data (generated data know their d)")
         raise InputError("--data", "give the inputs X with --targets, --data-key, --targets-key")
     own = own_flags()
     usable = {f.dest for f in own}
@@ -95,10 +152,12 @@ def _with(base: OwnDataConfig, files: dict) -> OwnDataConfig:
 
 def run(config: OwnDataConfig, args, options) -> int:
     from ..report import verdict_table
-    from ..studies.own_data import run_own_data
+    from ..studies.own_data import run_own_data_config
 
     try:
-        summary = run_own_data(config, args.out, options=options, make_figures=not args.no_figures)
+        summary = run_own_data_config(
+            config, args.out, options=options, make_figures=not args.no_figures
+        )
     except InputError as err:  # loader and size checks name fields: show the flags
         if err.parameter in _OWN:
             name = "--" + err.parameter.replace("_", "-")

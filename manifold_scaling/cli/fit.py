@@ -3,7 +3,9 @@ has train losses), or with ``--joint`` the parametric ``L(N, D)`` of Hoffmann et
 
 Both fits are the Hoffmann et al. 2022 (approach 3) recipe as corrected by Besiroglu et al. 2024:
 log-space residuals, a summed Huber loss (delta = 1e-3), a grid of starts, L-BFGS-B
-(``manifold_scaling.fitting``). Only argument checking, file I/O and the figure live here.
+(``manifold_scaling.fitting``). The single-curve fit, its window rule and its reading are
+``manifold_scaling.tables.fit_table`` (the studies' ``analyse_curve``); only argument checking,
+file I/O and the figures live here.
 """
 
 from __future__ import annotations
@@ -203,10 +205,20 @@ def _run_power_law(args) -> int:
         raise InputError(
             "--min-params-per-point", f"{args.losses_csv} has no n_params column to apply it to"
         )
-    if table.train_losses is None:
-        out, plot_data, status = _fit_every_size(args, table)
-    else:
-        out, plot_data, status = _fit_in_window(args, table)
+    result = _fit_table(args, table)
+    out = _power_law_json(result, args, windowed=table.train_losses is not None)
+    status = 0
+    if table.train_losses is not None:
+        log.info("fit: window rule kept sizes %s", ", ".join(f"{s:g}" for s in result.window_sizes)
+                 or "none")  # fmt: skip
+        for size, why in out["excluded"].items():
+            log.info("fit: excluded size %s: %s", size, why)
+        if result.fit is None:
+            sys.stderr.write(
+                "manifold-scaling fit: no fit: fewer than 3 sizes pass the window rule "
+                "(see 'excluded' in the JSON)\n"
+            )
+            status = 1
     if args.out:
         from ..configs import save_json
 
@@ -214,120 +226,79 @@ def _run_power_law(args) -> int:
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if args.plot:
-        _save_plot("loss vs size", lambda: _power_law_figure(*plot_data), args.plot)
+        _save_plot("loss vs size", lambda: _power_law_figure(out, table, args.d), args.plot)
     return status
 
 
-def _fit_every_size(args, table):
-    """Every size counts: the table carries no diagnostics to narrow the window."""
-    import jax
-    import numpy as np
-
-    from ..fitting import fit_power_law, local_slopes, select_window
-
-    sizes, losses, seeds = table.sizes, table.losses, table.seeds
-    if args.floor and len(set(sizes.tolist())) < 4:
-        raise InputError("--floor", "a fit with a floor needs at least 4 distinct sizes")
-    fit_key, slopes_key = jax.random.split(jax.random.key(args.seed))
-    fit = fit_power_law(
-        sizes,
-        losses,
-        key=fit_key,
-        groups=seeds,
-        with_floor=args.floor,
-        n_bootstrap=args.bootstrap,
-        ci=args.ci,
-    )
-    slopes = local_slopes(sizes, losses, groups=seeds, key=slopes_key, ci=args.ci)
-    out = {"kind": KIND, **fit.to_dict()}
-    lo, hi = fit.window
-    out["window_decades"] = math.log10(hi / lo)
-    out["local_slopes"] = slopes.to_dict()
-    _common_fields(out, args)
-    distinct = np.unique(sizes)
-    passes = np.ones(distinct.size, bool)
-    if args.d is not None:
-        window = select_window(distinct, passes)
-        out.update(_verdict(fit, args.d, args.loss_power, window, distinct, passes))
-    return out, (out, table, args.d), 0
+# fit_table's parameters -> the flags that set them (its errors name the flag).
+_TABLE_FLAGS = {
+    "with_floor": "--floor",
+    "d": "--d",
+    "loss_power": "--loss-power",
+    "ci": "--ci",
+    "n_bootstrap": "--bootstrap",
+    "key": "--seed",
+    "interpolation_ratio": "--interpolation-ratio",
+    "min_params_per_point": "--min-params-per-point",
+}
 
 
-def _fit_in_window(args, table):
-    """The data-scaling rule (``studies.verdict.interpolation_rule``) picks the sizes first."""
-    import jax
-    import numpy as np
+def _fit_table(args, table):
+    """``tables.fit_table`` on the CSV's columns: the window rule, the fit and the reading."""
+    from .. import keys
+    from ..tables import fit_table
 
-    from ..fitting import fit_in_window, select_window
-    from ..studies.verdict import SizeRule, interpolation_rule
+    columns = {"size": table.sizes, "loss": table.losses}
+    names = {"size": "size", "loss": "loss"}
+    if table.seeds is not None:
+        columns["seed"], names["group"] = table.seeds, "seed"
+    windowed = table.train_losses is not None
+    if windowed:
+        columns["train_loss"], names["train_loss"] = table.train_losses, "train_loss"
+        if table.n_params is not None:
+            columns["n_params"], names["n_params"] = table.n_params, "n_params"
+    rule = {}
+    if windowed:
+        rule["interpolation_ratio"] = args.interpolation_ratio
+        if table.n_params is not None:
+            rule["min_params_per_point"] = args.min_params_per_point
+    try:
+        return fit_table(
+            columns, **names, d=args.d, loss_power=args.loss_power, ci=args.ci,
+            key=keys.key(args.seed), with_floor=args.floor, n_bootstrap=args.bootstrap, **rule,
+        )  # fmt: skip
+    except InputError as err:
+        flag = _TABLE_FLAGS.get(err.parameter, "LOSSES.csv")
+        raise InputError(flag, str(err).removeprefix(f"{err.parameter}: ")) from None
 
-    has_params = table.n_params is not None
-    rule = interpolation_rule(args.interpolation_ratio, args.min_params_per_point)
-    if not has_params:
-        # Without parameter counts only the interpolation half of the rule can be checked.
-        text = (
-            f"longest run of sizes where every seed has train <= {args.interpolation_ratio:g} "
-            "x test (no n_params column: P >= k x D not checked)"
-        )
-        rule = SizeRule(text, rule.check)
-    sizes = table.sizes
-    distinct = np.unique(sizes)
-    passes, reasons, per_size = [], {}, []
-    for s in distinct:
-        at = np.flatnonzero(sizes == s)
-        rows = [
-            {
-                "test_loss": table.losses[i],
-                "train_loss": table.train_losses[i],
-                "n_params": table.n_params[i] if has_params else math.inf,
-            }
-            for i in at
-        ]
-        checked = rule.check(float(s), rows)
-        passes.append(checked.passes)
-        if checked.why:
-            reasons[float(s)] = "; ".join(checked.why)
-        info = dict(checked.info, size=float(s), n_rows=int(at.size))
-        if not has_params:
-            info["params_per_point"] = None  # inf is not JSON
-        per_size.append(info)
-    window = select_window(distinct, passes, reasons=reasons, rule_text=rule.text)
-    if args.floor and len(window.sizes) == 3:
-        raise InputError(
-            "--floor", "the window rule keeps only 3 sizes; a fit with a floor needs at least 4"
-        )
-    wf = fit_in_window(
-        sizes, table.losses, passes, key=jax.random.key(args.seed), groups=table.seeds,
-        reasons=reasons, rule_text=rule.text, with_floor=args.floor,
-        n_bootstrap=args.bootstrap, ci=args.ci,
-    )  # fmt: skip
-    fit = wf.fit
-    if fit is not None:
-        out = {"kind": KIND, **fit.to_dict(), "window_decades": wf.window.decades}
+
+def _power_law_json(result, args, *, windowed: bool) -> dict:
+    """The JSON of a single-curve fit (a public contract: fields are added, never renamed)."""
+    if result.fit is not None:
+        out = {"kind": KIND, **result.fit, "window_decades": result.window_decades}
     else:
         out = {"kind": KIND, "alpha": None, "alpha_ci": None, "window": None, "n_points": 0}
-        out["window_decades"] = wf.window.decades
-    out["local_slopes"] = wf.slopes.to_dict()
-    out["window_rule"] = wf.window.rule
-    out["kept_sizes"] = list(wf.window.sizes)
-    out["excluded"] = wf.window.to_dict()["excluded"]
-    out["per_size"] = per_size
-    out["interpolation_ratio"] = args.interpolation_ratio
-    out["min_params_per_point"] = args.min_params_per_point if has_params else None
+        out["window_decades"] = result.window_decades
+    out["local_slopes"] = result.local_slopes.to_dict()
+    if windowed:
+        out["window_rule"] = result.window_rule
+        out["kept_sizes"] = list(result.window_sizes)
+        out["excluded"] = dict(result.excluded)
+        out["per_size"] = [dict(p) for p in result.per_size]
+        out["interpolation_ratio"] = args.interpolation_ratio
+        has_params = "n_params" in result.columns
+        out["min_params_per_point"] = args.min_params_per_point if has_params else None
     _common_fields(out, args)
     if args.d is not None:
-        out.update(_verdict(fit, args.d, args.loss_power, wf.window, distinct, passes))
-    kept = ", ".join(f"{s:g}" for s in wf.window.sizes) or "none"
-    log.info("fit: window rule kept sizes %s", kept)
-    for size, why in out["excluded"].items():
-        log.info("fit: excluded size %s: %s", size, why)
-    status = 0
-    if fit is None:
-        sys.stderr.write(
-            "manifold-scaling fit: no fit: fewer than 3 sizes pass the window rule "
-            "(see 'excluded' in the JSON)\n"
+        out.update(
+            d=result.d,
+            predicted_alpha=result.predicted_alpha,
+            ratio=result.ratio,
+            # an equivalence call: the whole interval inside [0.8, 1.25] x 2p/d
+            consistent_with_4_over_d=result.consistent,
+            reading=result.reading,
         )
-        status = 1
-    return out, (out, table, args.d), status
+    return out
 
 
 def _common_fields(out: dict, args) -> None:
@@ -337,28 +308,6 @@ def _common_fields(out: dict, args) -> None:
     out["seed"] = args.seed
     out["input"] = args.losses_csv
     out["versions"] = package_versions()
-
-
-def _verdict(fit, d: float, loss_power: float, window, distinct, passes) -> dict:
-    """The comparison with 2p/d in the library's words (``studies.verdict.read_exponent``)."""
-    from ..studies.verdict import read_exponent
-
-    predicted = 2.0 * loss_power / d
-    label = "4/d" if loss_power == 2 else "2p/d"
-    alpha = None if fit is None else fit.alpha
-    ci = tuple(fit.alpha_ci) if fit is not None and fit.alpha_ci is not None else None
-    target = f"{label} = {predicted:.3g} at d = {d:g}"
-    words, consistent, _ = read_exponent(
-        alpha, ci, predicted, window, distinct, passes, axis="D", target=target
-    )
-    return {
-        "d": d,
-        "predicted_alpha": predicted,
-        "ratio": None if fit is None else fit.alpha / predicted,
-        # an equivalence call: the whole interval inside [0.8, 1.25] x 2p/d
-        "consistent_with_4_over_d": consistent,
-        "reading": words,
-    }
 
 
 def _power_law_figure(out: dict, table, d):

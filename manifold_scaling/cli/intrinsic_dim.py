@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -19,26 +21,45 @@ def register(subparsers) -> None:
         "intrinsic-dim",
         help="estimate the intrinsic dimension of a point cloud (.npy, .npz or .csv)",
         description=(
-            "Estimate the intrinsic dimension of the rows of POINTS with a 90 %% interval. "
+            "Estimate the intrinsic dimension of the rows of POINTS with a 90 % interval. "
             f"Estimators: {', '.join(ESTIMATORS)} (default {DEFAULT_ESTIMATOR}: the Levina-Bickel MLE at k = "
             "5, calibrated on sphere/cube/Gaussian reference samples of the same size). Duplicate rows are "
             "dropped and counted unless --duplicates error."
         ),
     )
     p.add_argument("points", metavar="POINTS", help=".npy, .npz or .csv (numeric, optional header)")
-    p.add_argument("--estimator", default=DEFAULT_ESTIMATOR, help=f"one of {', '.join(ESTIMATORS)}")
+    p.add_argument(
+        "--estimator",
+        default=DEFAULT_ESTIMATOR,
+        metavar="NAME",
+        help=f"{' | '.join(ESTIMATORS)} (default: {DEFAULT_ESTIMATOR})",
+    )
     p.add_argument(
         "--k", type=int, default=None, help="neighbour rank (estimator default if unset)"
     )
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
-    p.add_argument("--seed", type=int, default=0, help="seed of the key (default 0)")
-    p.add_argument("--duplicates", default="drop", help="drop (default) or error")
-    p.add_argument("--key", default=None, metavar="ARRAY_NAME", help="array to read from a .npz")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="master seed: the random draws of the estimator "
+        "(calibrated: its reference samples) (default: 0)",
+    )
+    p.add_argument(
+        "--duplicates", default="drop", metavar="POLICY", help="drop | error (default: drop)"
+    )
+    p.add_argument(
+        "--data-key",
+        dest="key",
+        default=None,
+        metavar="ARRAY_NAME",
+        help="the array to read from a .npz (default: its first)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..intrinsic_dim import ESTIMATORS, estimate_id
+    from ..intrinsic_dim import ESTIMATORS, IntrinsicDimensionWarning, estimate_id
 
     check_choice("--estimator", args.estimator, ESTIMATORS)
     check_choice("--duplicates", args.duplicates, ("drop", "error"))
@@ -48,13 +69,18 @@ def run(args) -> int:
     # the process JAX's key creation (intrinsic_dim._keys).
     key = args.seed if args.estimator == "calibrated" else None
     try:
-        est = estimate_id(
-            points, estimator=args.estimator, k=args.k, key=key, duplicates=args.duplicates
-        )
+        with warnings.catch_warnings():  # the small-sample warning is printed below instead
+            warnings.simplefilter("ignore", IntrinsicDimensionWarning)
+            est = estimate_id(
+                points, estimator=args.estimator, k=args.k, key=key, duplicates=args.duplicates
+            )
     except InputError as err:
         if err.parameter in ("k", "duplicates"):  # name the flag the user typed
             raise InputError(f"--{err.parameter}", str(err).split(": ", 1)[1]) from None
         raise
+    for message in est.warnings:
+        if message.startswith("small sample:"):  # also in the JSON's "warnings"
+            sys.stderr.write(f"manifold-scaling intrinsic-dim: warning: {message}\n")
     if args.json:
         print(json.dumps(est.to_dict(), indent=2))
         return 0
@@ -84,7 +110,7 @@ def load_points(path: str, *, array_name: str | None = None) -> np.ndarray:
     if not os.path.isfile(path):
         raise InputError("POINTS", f"no such file: {path!r}")
     if array_name is not None and ext != ".npz":
-        raise InputError("--key", f"only applies to .npz files (got {path!r})")
+        raise InputError("--data-key", f"only applies to .npz files (got {path!r})")
     try:
         if ext == ".npy":
             data = np.load(path, allow_pickle=False)
@@ -97,7 +123,7 @@ def load_points(path: str, *, array_name: str | None = None) -> np.ndarray:
                     array_name = names[0]
                 elif array_name not in names:
                     raise InputError(
-                        "--key", f"must be one of {', '.join(names)} (got {array_name!r})"
+                        "--data-key", f"must be one of {', '.join(names)} (got {array_name!r})"
                     )
                 data = archive[array_name]
         else:
@@ -108,6 +134,17 @@ def load_points(path: str, *, array_name: str | None = None) -> np.ndarray:
         raise InputError("POINTS", f"cannot read {path!r}: {err}") from None
     if data.dtype.kind not in "biuf":
         raise InputError("POINTS", f"must hold numbers (got dtype {data.dtype})")
+    if data.ndim != 2:
+        hint = (
+            "save a 1-D series as one column, points[:, None]"
+            if data.ndim == 1
+            else "save one point per row, e.g. points.reshape(len(points), -1)"
+            if data.ndim > 2
+            else "save an array of points, one per row"
+        )
+        raise InputError(
+            "POINTS", f"must be 2-D (n_points, n_features) (got shape {data.shape}); {hint}"
+        )
     return data
 
 

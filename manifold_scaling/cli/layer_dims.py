@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 
 def register(subparsers) -> None:
+    from ..intrinsic_dim import DEFAULT_ESTIMATOR, ESTIMATORS
+
     p = subparsers.add_parser(
         "layer-dims",
         help="ID of the data, each student hidden layer and each teacher layer of one trial",
-        description="Pick a trial of a data-scaling run (by d, size, seed), push fresh points "
-        "through its manifold, teacher and trained student, and estimate each layer's ID.",
+        description="Pick a trial of a data-scaling run (by d, size, replicate), push fresh "
+        "points through its manifold, teacher and trained student, and estimate each layer's ID.",
     )
     p.add_argument(
         "run_dir", type=Path, nargs="?", metavar="RUN_DIR", help="a data-scaling --out directory"
@@ -20,13 +23,26 @@ def register(subparsers) -> None:
         type=Path,
         metavar="ACTS.npz",
         help="instead of RUN_DIR: any network's saved activations, one (n_points, width) array "
-        "per layer (--d: the reference dimension of the ID / d column)",
+        "per layer (--dims: the reference dimension of the ID / d column)",
     )
-    p.add_argument("--d", type=int, help="intrinsic dimension of the trial")
+    p.add_argument(
+        "--dims", dest="d", type=int, metavar="D", help="intrinsic dimension of the trial"
+    )
     p.add_argument("--size", type=int, help="training-set size D of the trial")
-    p.add_argument("--seed", type=int, help="seed of the trial")
-    p.add_argument("--points", type=int, default=4000, help="fresh points pushed through")
-    p.add_argument("--estimator", help="ID estimator (default: the most accurate)")
+    replicate = "the trial's replicate: its index (0, 1, ...) or its seed as recorded"
+    p.add_argument("--replicate", type=int, metavar="R", help=f"{replicate} (default: the last)")
+    # --seed is the master seed in every other command; here it always picked the replicate,
+    # and still does for those who type it (hidden: --replicate is the one spelling).
+    p.add_argument("--seed", dest="replicate", type=int, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--points", type=int, default=4000, help="fresh points pushed through (default: 4000)"
+    )
+    p.add_argument(
+        "--estimator",
+        choices=ESTIMATORS,
+        metavar="NAME",
+        help=f"ID estimator: {' | '.join(ESTIMATORS)} (default: {DEFAULT_ESTIMATOR})",
+    )
     p.add_argument("--out", type=Path, help="write JSON and PNG figures here (prefix)")
     p.add_argument("--umap", action="store_true", help="with --out: also UMAP views (slower)")
     p.set_defaults(func=run)
@@ -48,7 +64,13 @@ def run(args) -> int:
         raise InputError("RUN_DIR", "give a data-scaling --out directory or --activations ACTS.npz")
     if args.points < 100:
         raise InputError("--points", f"must be an integer >= 100 (got {args.points})")
-    record = load_trial(args.run_dir, d=args.d, size=args.size, seed=args.seed)
+    try:
+        record = load_trial(args.run_dir, d=args.d, size=args.size, seed=args.replicate)
+    except InputError as err:  # the library names its arguments: name the flags
+        if err.parameter != "--d/--size/--seed":
+            raise
+        message = str(err).removeprefix(f"{err.parameter}: ")
+        raise InputError("--dims/--size/--replicate", message) from None
     result = layer_dimensions_of_trial(record, n_points=args.points, estimator=args.estimator)
     print(layer_table(result))
     if args.out:

@@ -22,7 +22,7 @@ DESCRIPTION = (
     "values per flag are paired element-wise (one value pairs with all). Prints JSON."
 )
 KIND = "joint-prediction"
-PARAMETER = "--fit"  # the name errors about FIT.json carry
+PARAMETER = "FIT.json"  # the name errors about the fit file carry (the positional argument)
 
 
 def _positive(text: str) -> float:
@@ -130,7 +130,7 @@ def _pair(n_values, values, flag: str):
 
 def load_joint_fit(path):
     """``(JointFit, raw bytes)`` from a ``fit --joint`` JSON; anything else is one
-    :class:`InputError` naming ``--fit`` and what the file is instead."""
+    :class:`InputError` naming ``FIT.json`` and what the file is instead."""
     import numpy as np
 
     from ..fitting import JOINT_PARAMS, JointFit

@@ -2,6 +2,8 @@
 
 Each command's flags are generated from the config it starts from (``_flags``), so ``--help``
 shows the real defaults. Precedence: the command's config < ``--config FILE`` < the flags given.
+Every command takes ``--dry-run`` (``manifold_scaling.dry_run``): the trials, compiled programs,
+optimiser steps and an estimated time, with nothing trained or written.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +22,12 @@ from ..studies.data_scaling import run_data_scaling
 from ..studies.digits import DigitsConfig, run_digits
 from ..studies.joint_scaling import JOINT_BASE, JointScalingConfig, run_joint_scaling
 from ..studies.model_scaling import ModelScalingConfig, run_model_scaling
-from ..studies.presets import PRESETS, REPRODUCE
+from ..studies.presets import (
+    PRESETS,
+    REPRODUCE_SMOOTHNESS_NUS,
+    reproduce_config,
+    reproduce_smoothness,
+)
 from ..studies.reproduction import run_reproduction
 from ..studies.variance_limited import (
     VarianceLimitedConfig,
@@ -43,6 +50,21 @@ from . import _own_data
 from ._flags import add_flags, apply_flags, config_flags, translate
 
 TEACHERS = ("tanh", "gelu", "softplus", "sin", "relu", "matern")
+# One --bootstrap default for every command: the study configs' own (a preset keeps its value).
+BOOTSTRAP = DataScalingConfig().n_bootstrap
+# The teacher-network flags, which a Matérn field (a smoothness scan's teacher) does not use, and
+# the Matérn flags, which the fresh-data studies do not use (their teachers are networks).
+_NETWORK_TEACHER = (
+    "teacher.gain",
+    "teacher.depth",
+    "teacher.width",
+    "teacher.activation",
+    "teacher.input_scale",
+    "teacher.init",
+    "teacher_target_r2",
+    "teacher_length_band",
+)
+_MATERN_TEACHER = ("teacher.nu", "teacher.length_scale")
 
 # --- reports (what each command prints) ---------------------------------------------------------
 
@@ -225,6 +247,9 @@ class Sweep:
     extra: tuple = ()  # command-only flags: (flag, add_argument keywords)
     start: Callable | None = None  # a fixed preset from args (reproduce): no config flags
     run_extra: Callable | None = None  # more keywords for run (variance-limited: contrast)
+    # The studies ``run`` runs, for --dry-run: parts(config, out) -> [(run, config, out)]
+    # (default: ``run`` itself, one study).
+    parts: Callable | None = None
 
     def flags(self):
         if self.start is not None:
@@ -232,6 +257,20 @@ class Sweep:
         return config_flags(
             self.default, helps=_HELP, hide=self.hide, refuse=self.refuse, unused=self.unused
         )
+
+
+@dataclass(frozen=True)
+class ReproduceMode:
+    """``reproduce``'s only choice: the default design, ``--quick`` or ``--full``."""
+
+    quick: bool = False
+    full: bool = False
+
+
+def _reproduce_mode(args) -> ReproduceMode:
+    if args.quick and args.full:
+        raise InputError("--full", "give --quick or --full, not both")
+    return ReproduceMode(bool(args.quick), bool(args.full))
 
 
 def _preset_flag(command: str) -> tuple:
@@ -265,21 +304,44 @@ SWEEPS = {
     for s in (
         Sweep(
             "reproduce",
-            "the main job: data scaling at d = 2, 3, 4, 6 with the reference learners, and a small "
-            "smoothness scan (about 10 min on 2 cores)",
-            "Run the data-scaling verdict for d in {2, 3, 4, 6} (network, simplex interpolation, "
+            "the main job: data scaling at d = 2, 3, 4 (--full: and 6) with the reference "
+            "learners, and a small smoothness scan (--dry-run says how long it takes here)",
+            "Run the data-scaling verdict for d in {2, 3, 4} ({2, 3, 4, 6} with --full; network, "
+            "simplex interpolation, "
             "kernel regression on the same data; the mechanism named per d) and a smoothness scan "
             "(Matérn nu = 0.5, 3.5 at d = 2, 3) into OUT/smoothness; prints both tables.",
-            REPRODUCE,
-            lambda quick, out, **kw: run_reproduction(quick, out, **kw),
+            reproduce_config(),
+            lambda mode, out, **kw: run_reproduction(mode.quick, out, full=mode.full, **kw),
             _report_reproduce,
             extra=(
                 (
                     "--quick",
-                    {"action": "store_true", "help": "a 2-minute smoke version (fewer sizes)"},
+                    {
+                        "action": "store_true",
+                        "help": "a smoke version of a few minutes (fewer d, teachers and steps)",
+                    },
+                ),
+                (
+                    "--full",
+                    {
+                        "action": "store_true",
+                        "help": "the larger design (d = 6 added, more sizes, teachers and "
+                        "steps); see --dry-run for its time here",
+                    },
                 ),
             ),
-            start=lambda args: bool(args.quick),
+            start=lambda args: _reproduce_mode(args),
+            parts=lambda mode, out: [
+                (run_data_scaling, reproduce_config(mode.quick, mode.full), out),
+                (
+                    run_smoothness_scan,
+                    SmoothnessScanConfig(
+                        base=reproduce_smoothness(mode.quick, mode.full),
+                        nus=REPRODUCE_SMOOTHNESS_NUS,
+                    ),
+                    out / "smoothness",
+                ),
+            ],
         ),
         Sweep(
             "data-scaling",
@@ -320,6 +382,7 @@ SWEEPS = {
                 "train.lbfgs_steps",
                 "train.steps",
             ),
+            unused=_MATERN_TEACHER,
         ),
         Sweep(
             "variance-limited",
@@ -345,6 +408,7 @@ SWEEPS = {
                 if args.contrast
                 else None
             },
+            unused=_MATERN_TEACHER,
         ),
         Sweep(
             "ambient-invariance",
@@ -352,7 +416,7 @@ SWEEPS = {
             "Run the data-scaling study for every (ambient dimension, embedding) pair and test "
             "whether every fitted alpha lies inside every other's interval. The study flags set "
             "the shared base config.",
-            AmbientInvarianceConfig(base=AMBIENT_BASE),
+            AmbientInvarianceConfig(base=replace(AMBIENT_BASE, n_bootstrap=BOOTSTRAP)),
             run_ambient_invariance,
             _report_variants,
             refuse={"--ambient-dim": "--ambient-dims", "--embedding": "--embeddings"},
@@ -363,7 +427,7 @@ SWEEPS = {
             "Run the data-scaling study with each loss power p (train and test loss "
             "|y - y_hat|^p, prediction 2p/d) and with a classification teacher and KL loss "
             "(prediction 4/d).",
-            LossPowersConfig(base=LOSS_POWERS_BASE),
+            LossPowersConfig(base=replace(LOSS_POWERS_BASE, n_bootstrap=BOOTSTRAP)),
             run_loss_powers,
             _report_variants,
             refuse={"--loss-power": "--powers", "--task": "--no-classification"},
@@ -380,6 +444,7 @@ SWEEPS = {
             run_smoothness_scan,
             _report_smoothness,
             refuse={"--nu": "--nus", "--teacher": "--nus (the teacher is a Matérn field)"},
+            unused=_NETWORK_TEACHER,
         ),
         Sweep(
             "compute-frontier",
@@ -387,7 +452,7 @@ SWEEPS = {
             "Run the data-scaling study at several student widths (one d), fit "
             "L(N, D) = E + A N^-a + B D^-b (Hoffmann et al. 2022 approach 3) and compare a, b "
             "with 4/d and the frontier exponent ab/(a+b) with 2/d (compute C ~ N D).",
-            JointScalingConfig(base=JOINT_BASE),
+            JointScalingConfig(base=replace(JOINT_BASE, n_bootstrap=BOOTSTRAP)),
             run_joint_scaling,
             _report_frontier,
             refuse={"--width": "--widths"},
@@ -426,8 +491,16 @@ def register(subparsers, name: str) -> None:
     out = Path("results") / name
     p.add_argument("--out", type=Path, default=out, help=f"output directory (default: {out})")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the trials, compiled programs, optimiser steps and the time they would "
+        "take here (from a 1-second step-rate probe), then exit: nothing is trained or written",
+    )
     for flag, kwargs in sweep.extra:
         p.add_argument(flag, **kwargs)
+    if name == "data-scaling":  # its --data path: the defaults and choices that apply there
+        _own_data.describe(p, flags)
     add_sweep_arguments(p)
     p.set_defaults(func=partial(_run, sweep, flags), make_config=partial(_config, sweep, flags))
 
@@ -467,6 +540,8 @@ def _teacher_family(config, family: str | None):
 
 def _run(sweep: Sweep, flags, args) -> int:
     config = _config(sweep, flags, args)
+    if args.dry_run:
+        return _dry_run(sweep, config, args)
     if isinstance(config, _own_data.OwnDataConfig):
         return _own_data.run(config, args, sweep_options_from_args(args))
     extra = sweep.run_extra(args, config) if sweep.run_extra else {}
@@ -491,4 +566,26 @@ def _run(sweep: Sweep, flags, args) -> int:
         *(args.out / f for f in summary.get("figures", {}).values()),
     ]
     print("\nWrote " + ", ".join(map(str, files)))
+    return 0
+
+
+def _dry_run(sweep: Sweep, config, args) -> int:
+    """``--dry-run``: what the command would run (the trials its studies would hand the sweep
+    runner), in how many compiled programs, how many optimiser steps, and how long here."""
+    from .. import dry_run
+
+    options = sweep_options_from_args(args)
+    if isinstance(config, _own_data.OwnDataConfig):
+        from ..studies.own_data import OWN_DATA, load_arrays, trial_configs
+
+        x, y = load_arrays(config.data, config.targets, config.data_key, config.targets_key)
+        plan = dry_run.Plan(
+            [dry_run.part(OWN_DATA, trial_configs(config, x, y), args.out, options)]
+        )
+    elif sweep.parts is not None:
+        plan = dry_run.plan(sweep.parts(config, args.out), options)
+    else:
+        extra = sweep.run_extra(args, config) if sweep.run_extra else {}
+        plan = dry_run.plan([(sweep.run, config, args.out, extra)], options)
+    print(dry_run.render(sweep.name, plan, dry_run.estimate(plan)))
     return 0

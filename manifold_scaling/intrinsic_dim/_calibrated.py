@@ -49,7 +49,16 @@ from . import _calibration_table as table
 from ._keys import as_key
 from ._mle import local_inverse_dimensions
 from ._neighbors import _drop_exact_duplicates, as_points, knn, nearest_neighbors
-from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise, z_value
+from ._result import (
+    Fit,
+    IDEstimate,
+    check_ci,
+    dropped_warnings,
+    pointwise,
+    small_sample_warning,
+    warn_small_sample,
+    z_value,
+)
 
 REFERENCES = ("sphere", "cube", "gaussian")
 _RAW = "mle"
@@ -84,7 +93,7 @@ def calibrated_id(
     share the shipped calibration. ``k`` is the neighbour rank of the inhomogeneity statistic;
     ``ci`` the level of the interval (90 %).
     """
-    return fit_calibrated(
+    est = fit_calibrated(
         points,
         k=k,
         key=key,
@@ -94,6 +103,8 @@ def calibrated_id(
         duplicate_rtol=duplicate_rtol,
         ci=ci,
     ).estimate
+    warn_small_sample(est)
+    return est
 
 
 def fit_calibrated(
@@ -166,6 +177,9 @@ def fit_calibrated(
             f"the estimate ({solution['dimension']:.0f}) lies above the largest calibrated "
             f"dimension ({solution['grid'][1]}) and is extrapolated"
         )
+    small = small_sample_warning(n_used, solution["dimension"])
+    if small:
+        warnings.append(small)
     est = IDEstimate(
         estimator="calibrated",
         dimension=solution["dimension"],

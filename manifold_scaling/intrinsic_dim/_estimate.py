@@ -6,7 +6,7 @@ from ..errors import InputError, check_choice
 from ._calibrated import fit_calibrated
 from ._mle import fit_mle
 from ._multiscale import fit_multiscale
-from ._result import Fit, IDEstimate
+from ._result import Fit, IDEstimate, warn_small_sample
 from ._twonn import fit_twonn
 
 ESTIMATORS = ("calibrated", "twonn", "mle", "multiscale")
@@ -31,8 +31,14 @@ def estimate_id(
     2); ``key`` is the JAX key or integer seed of estimators that draw random numbers
     (``calibrated``); ``options`` go to the estimator's function (``duplicates="drop"|"error"``,
     ``ci=0.9``, ...).
+
+    Too few points for the estimate (fewer than max(100, 10 * 2^(d/2)), see
+    :func:`~manifold_scaling.intrinsic_dim._result.needed_points`) put a ``"small sample: ..."``
+    line in the result's ``warnings`` and raise it once as :class:`IntrinsicDimensionWarning`.
     """
-    return fit_estimate(points, estimator=estimator, k=k, key=key, **options).estimate
+    est = fit_estimate(points, estimator=estimator, k=k, key=key, **options).estimate
+    warn_small_sample(est)
+    return est
 
 
 def fit_estimate(points, *, estimator=DEFAULT_ESTIMATOR, k=None, key=None, **options) -> Fit:

@@ -12,7 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from ._neighbors import nearest_neighbors
-from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise, z_value
+from ._result import (
+    Fit,
+    IDEstimate,
+    check_ci,
+    dropped_warnings,
+    pointwise,
+    small_sample_warning,
+    warn_small_sample,
+    z_value,
+)
 
 
 def mle_levina_bickel(
@@ -28,9 +37,9 @@ def mle_levina_bickel(
     The interval treats the n local estimates as independent; neighbourhoods overlap, so it is
     somewhat too narrow.
     """
-    return fit_mle(
-        points, k=k, duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci
-    ).estimate
+    est = fit_mle(points, k=k, duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci).estimate
+    warn_small_sample(est)
+    return est
 
 
 def fit_mle(points, *, k=20, duplicates="drop", duplicate_rtol=1e-10, ci=0.9) -> Fit:
@@ -49,6 +58,9 @@ def fit_mle(points, *, k=20, duplicates="drop", duplicate_rtol=1e-10, ci=0.9) ->
         warnings.append(
             f"the interval is unbounded above: {len(inv)} points are too few for k = {k}"
         )
+    small = small_sample_warning(len(inv), dim)
+    if small:
+        warnings.append(small)
     est = IDEstimate(
         estimator="mle",
         dimension=dim,

@@ -17,7 +17,16 @@ import numpy as np
 from ..errors import check_float, check_int
 from ._mle import local_inverse_dimensions
 from ._neighbors import nearest_neighbors
-from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise, z_value
+from ._result import (
+    Fit,
+    IDEstimate,
+    check_ci,
+    dropped_warnings,
+    pointwise,
+    small_sample_warning,
+    warn_small_sample,
+    z_value,
+)
 
 
 def multiscale_id(
@@ -34,7 +43,7 @@ def multiscale_id(
     No plateau is declared when (max - min) / median of the scale estimates exceeds
     ``plateau_rtol``; ``ci`` is the level of the intervals (90 %).
     """
-    return fit_multiscale(
+    est = fit_multiscale(
         points,
         k=k,
         plateau_rtol=plateau_rtol,
@@ -42,6 +51,8 @@ def multiscale_id(
         duplicate_rtol=duplicate_rtol,
         ci=ci,
     ).estimate
+    warn_small_sample(est)
+    return est
 
 
 def fit_multiscale(
@@ -108,7 +119,10 @@ def fit_multiscale(
             "warning": warning,
             "ci_method": "Fisher information of the GRIDE likelihood (independent ratios)",
         },
-        warnings=tuple(dropped_warnings(nb.dropped_reasons) + ([warning] if warning else [])),
+        warnings=tuple(
+            dropped_warnings(nb.dropped_reasons)
+            + [w for w in (warning, small_sample_warning(len(nb.points), dim)) if w]
+        ),
         ci_level=level,
     )
     inv = local_inverse_dimensions(nb.distances, pair[-1]["n2"])

@@ -6,13 +6,17 @@ or ``mu = 1`` (TwoNN inflates; scikit-dimension's Levina--Bickel returns 0).
 
 The search is exact and picks its engine by shape, for speed only (the neighbour distances are
 recomputed in float64 afterwards, so the engines agree to rounding): a k-d tree (SciPy) in at most
-8 ambient dimensions, NumPy brute force (BLAS distances, ``argpartition``) up to 8192 points --
-the calibrated estimator's blocks and reference samples, without scikit-learn's ~1 s import --
-and scikit-learn's heap-based brute force above, where its selection beats ``argpartition``.
+8 ambient dimensions, else NumPy brute force (BLAS distances, ``argpartition``) -- the calibrated
+estimator's blocks and reference samples, and large inputs -- without scikit-learn's ~1 s import.
+From 2048 points the brute force runs row blocks on every core, each with a one-thread BLAS:
+threads that each own a core beat OpenBLAS's own threads, which spin and stall when the machine is
+shared (2.3x on a loaded 2-core machine), and ``argpartition`` gets parallel too.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,8 +26,11 @@ from ..errors import InputError, check_choice, check_float, check_int
 DUPLICATE_POLICIES = ("drop", "error")
 _CHUNK_ROWS = 2048
 _KD_TREE_MAX_DIM = 8  # k-d trees only pay off in low ambient dimension
-_NUMPY_MAX_POINTS = 8192  # above: scikit-learn's brute force (import cost < selection savings)
-_CHUNK_BYTES = 2**25  # one block of squared distances, float64
+_THREADED_MIN_POINTS = 2048  # from here the brute force runs on every core
+_NUMPY_MAX_POINTS = 8192  # above: scikit-learn's brute force (its heap selection wins there)
+_SELECT_MIN_POINTS = 1024  # from here: sampled threshold instead of a full argpartition
+_CHUNK_BYTES = 2**25  # one block of squared distances, float64 (single-threaded search)
+_THREAD_CHUNK_BYTES = 2**23  # per thread: a block that stays in cache longer
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,8 @@ def knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         idx = _kd_tree_neighbors(x, k)
     elif n > _NUMPY_MAX_POINTS:
         idx = _sklearn_neighbors(x, k)
+    elif n >= _THREADED_MIN_POINTS:
+        idx = _threaded_brute_neighbors(x, k)
     else:
         idx = _brute_neighbors(x, k)
     dist = np.empty(idx.shape, dtype=np.float64)
@@ -147,14 +156,70 @@ def _brute_neighbors(x: np.ndarray, k: int) -> np.ndarray:
     rows = max(1, min(n, _CHUNK_BYTES // (8 * n)))
     idx = np.empty((n, k), dtype=np.intp)
     for s in range(0, n, rows):
-        e = min(n, s + rows)
-        d2 = x[s:e] @ x.T
-        d2 *= -2.0
-        d2 += sq[s:e, None]
-        d2 += sq[None, :]
-        d2[np.arange(e - s), np.arange(s, e)] = np.inf  # a point is not its own neighbour
-        idx[s:e] = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        _brute_rows(x, sq, s, min(n, s + rows), k, idx)
     return idx
+
+
+def _brute_rows(x, sq, s: int, e: int, k: int, out: np.ndarray) -> None:
+    """``out[s:e]``: the k nearest other rows of rows s..e-1 (unordered)."""
+    d2 = x[s:e] @ x.T
+    d2 *= -2.0
+    d2 += sq[None, :]  # + |x_i|^2 is the same along a row: it does not change the order
+    d2[np.arange(e - s), np.arange(s, e)] = np.inf  # a point is not its own neighbour
+    if x.shape[0] >= _SELECT_MIN_POINTS:
+        out[s:e] = _smallest(d2, k)
+    else:
+        out[s:e] = np.argpartition(d2, k - 1, axis=1)[:, :k]
+
+
+def _smallest(d2: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k smallest entries of each row (unordered), as ``argpartition``.
+
+    Twice as fast: the k-th smallest of an evenly spaced sample of columns bounds each row's k-th
+    smallest from above, one comparison keeps the few entries below it (about k * n / sample
+    per row; every entry that can be among the k smallest), and only those are partitioned.
+    """
+    r, n = d2.shape
+    step = max(1, n // max(k + 1, 4 * math.isqrt(k * n)))  # the sample holds > k columns
+    bound = np.partition(d2[:, ::step], k - 1, axis=1)[:, k - 1]  # the diagonal's inf: not < k
+    flat = np.flatnonzero(d2 <= bound[:, None])  # row-major: each row's entries together
+    rows = flat // n
+    counts = np.bincount(rows, minlength=r)
+    starts = np.cumsum(counts) - counts
+    kept = np.full((r, int(counts.max())), np.inf)
+    kept[rows, np.arange(len(flat)) - starts[rows]] = d2.ravel()[flat]
+    pick = np.argpartition(kept, k - 1, axis=1)[:, :k]
+    return flat[starts[:, None] + pick] % n
+
+
+def _threaded_brute_neighbors(x: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_brute_neighbors` with row blocks spread over the cores, one BLAS thread each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = len(x)
+    sq = np.einsum("ij,ij->i", x, x)
+    rows = max(1, min(n, _THREAD_CHUNK_BYTES // (8 * n)))
+    starts = range(0, n, rows)
+    idx = np.empty((n, k), dtype=np.intp)
+    workers = min(_cores(), len(starts))
+    with _one_blas_thread():
+        with ThreadPoolExecutor(workers) as pool:
+            # list(): re-raise the first error of a block
+            list(pool.map(lambda s: _brute_rows(x, sq, s, min(n, s + rows), k, idx), starts))
+    return idx
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _kd_tree_neighbors(x: np.ndarray, k: int) -> np.ndarray:

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Z90 = 1.6448536269514722  # standard normal 95 % quantile: the two-sided 90 % interval
+# The small-sample rule (``small_sample_warning``): n points support an estimate d only when
+# n >= max(SMALL_N_FLOOR, SMALL_N_K * 2 ** (d / 2)).
+SMALL_N_FLOOR = 100
+SMALL_N_K = 10
 
 
 class IntrinsicDimensionWarning(UserWarning):
@@ -24,6 +28,10 @@ class IDEstimate:
     read with care (the sklearn-style :class:`IntrinsicDimension` also raises them as
     :class:`IntrinsicDimensionWarning`); ``diagnostics`` holds estimator-specific extras
     (JSON-friendly values only).
+
+    ``dimension_`` and ``interval_`` are read-only aliases of ``dimension`` and ``ci``: the
+    spelling of :class:`IntrinsicDimension` and scikit-dimension, so that code reading either
+    object can use one set of names.
     """
 
     estimator: str
@@ -37,6 +45,16 @@ class IDEstimate:
     diagnostics: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     ci_level: float = 0.9
+
+    @property
+    def dimension_(self) -> float:
+        """Alias of ``dimension`` (the name :class:`IntrinsicDimension` and scikit-dimension use)."""
+        return self.dimension
+
+    @property
+    def interval_(self) -> tuple[float, float]:
+        """Alias of ``ci`` (the interval; :class:`IntrinsicDimension` calls it ``interval_``)."""
+        return self.ci
 
     def to_dict(self) -> dict:
         """Plain JSON-serialisable dict (non-finite floats become ``None``)."""
@@ -107,6 +125,42 @@ def dropped_warnings(reasons: dict) -> list[str]:
         f"dropped {sum(reasons.values())} duplicate rows ({parts}); one copy of each was kept "
         "(a repeated point has distance 0 to its copy, which breaks kNN estimators)"
     ]
+
+
+def needed_points(dimension: float) -> int:
+    """The smallest sample that supports an estimate ``dimension``: max(100, 10 * 2^(d / 2)).
+
+    10 * 2^(d/2): on a d-dimensional sample of n points the 10th neighbour of a typical point
+    lies at about (10 / n)^(1/d) of the data's radius, which is within 1/sqrt(2) of it only for
+    n >= 10 * 2^(d/2); with fewer points the neighbourhoods span the data, and the estimate
+    reflects its overall shape (raw kNN estimators undercount; the calibration extrapolates
+    from its reference shapes). 100: below it the sampling error alone is >= 10 % (TwoNN's
+    relative standard error is 1 / sqrt(n - 2)).
+    """
+    if not math.isfinite(dimension):
+        return SMALL_N_FLOOR
+    return max(SMALL_N_FLOOR, math.ceil(SMALL_N_K * 2.0 ** (min(dimension, 200.0) / 2)))
+
+
+def small_sample_warning(n_points: int, dimension: float, what: str = "points") -> str | None:
+    """The warning that ``n_points`` are too few for ``dimension`` (see :func:`needed_points`)."""
+    need = needed_points(dimension)
+    if n_points >= need:
+        return None
+    return (
+        f"small sample: {n_points} {what} are fewer than the {need} an estimate of "
+        f"{dimension:.2f} needs (max({SMALL_N_FLOOR}, {SMALL_N_K} * 2^(d/2))); the "
+        "neighbourhoods span much of the data, so read the value with care"
+    )
+
+
+def warn_small_sample(est: IDEstimate, stacklevel: int = 3) -> None:
+    """Raise the small-sample message of ``est``, if it has one, as a Python warning (once)."""
+    import warnings
+
+    for message in est.warnings:
+        if message.startswith("small sample:"):
+            warnings.warn(message, IntrinsicDimensionWarning, stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,15 @@ import numpy as np
 
 from ..errors import check_choice, check_float
 from ._neighbors import nearest_neighbors
-from ._result import Fit, IDEstimate, check_ci, dropped_warnings, pointwise
+from ._result import (
+    Fit,
+    IDEstimate,
+    check_ci,
+    dropped_warnings,
+    pointwise,
+    small_sample_warning,
+    warn_small_sample,
+)
 
 METHODS = ("mle", "linear")
 
@@ -33,7 +41,7 @@ def twonn(
 
     ``discard_fraction`` defaults to 0 for ``"mle"`` and 0.1 for ``"linear"`` (the paper's choice).
     """
-    return fit_twonn(
+    est = fit_twonn(
         points,
         method=method,
         discard_fraction=discard_fraction,
@@ -41,6 +49,8 @@ def twonn(
         duplicate_rtol=duplicate_rtol,
         ci=ci,
     ).estimate
+    warn_small_sample(est)
+    return est
 
 
 def fit_twonn(
@@ -71,7 +81,10 @@ def fit_twonn(
             "n_used": n_kept,
             "ci_method": "exact Gamma law of sum(log mu) (independent ratios)",
         },
-        warnings=tuple(dropped_warnings(nb.dropped_reasons)),
+        warnings=tuple(
+            dropped_warnings(nb.dropped_reasons)
+            + [w for w in [small_sample_warning(len(log_mu), dim)] if w]
+        ),
         ci_level=ci,
     )
     return Fit(est, nb.rows, pointwise(dim, log_mu))

@@ -32,10 +32,12 @@ from .scaling import data_scaling_figures as data_scaling_figures
 from .scaling import four_over_alpha_plot as four_over_alpha_plot
 from .scaling import local_slope_plot as local_slope_plot
 from .scaling import loss_vs_size as loss_vs_size
+from .scaling import loss_vs_size_panels as loss_vs_size_panels
 
 __all__ = [
     # plot functions: ax=None -> Figure, no file I/O
     "loss_vs_size",
+    "loss_vs_size_panels",
     "local_slope_plot",
     "four_over_alpha_plot",
     "convergence_curves",

@@ -68,6 +68,57 @@ def colours(n: int) -> list:
     return [cmap(i / max(n - 1, 1) * 0.9) for i in range(n)]
 
 
+#: Each learner's label, colour and marker, the same in every figure (network: blue circles,
+#: simplex: orange squares, Laplace kernel: green triangles; Okabe-Ito/Dark2 hues, tellable apart
+#: in greyscale by marker).
+LEARNER_STYLE = {
+    "network": ("network", "#1f4e9c", "o"),
+    "simplex": ("simplex interpolant", "#d95f02", "s"),
+    "kernel": ("Laplace kernel", "#1b9e77", "^"),
+}
+#: The per-trial loss column each learner's row is fitted on (the network's: on the test set its
+#: row names, ``interior`` or ``full``).
+LEARNER_LOSS = {"simplex": "simplex_test_loss", "kernel": "kernel_test_loss"}
+
+
+def learner_style(name) -> tuple[str, str, str]:
+    """``(label, colour, marker)`` of a learner (an unknown name gets grey diamonds)."""
+    return LEARNER_STYLE.get(name or "network", (str(name), "#666666", "D"))
+
+
+def learner_loss_key(res: dict) -> str:
+    """The rows' loss column a result was fitted on."""
+    name = res.get("learner") or "network"
+    if name == "network":
+        return "test_loss_interior" if res.get("test_set") == "interior" else "test_loss"
+    return LEARNER_LOSS.get(name, "test_loss")
+
+
+def clipped_errorbar(
+    ax: Axes, x, y, lo, hi, *, ylim, color, marker, label=None, what: str, filled: bool = True
+):
+    """An estimate with its interval, clipped to ``ylim``; a bound beyond the axis ends in an
+    arrow at the edge (the interval runs on), so no bar leaves the panel. ``filled=False`` draws
+    an open marker (so is an estimate outside the axis, at the edge)."""
+    bottom, top = ylim
+    if not math.isfinite(y):
+        return
+    y_in = min(max(y, bottom), top)
+    lo_c = bottom if not math.isfinite(lo) else min(max(lo, bottom), top)
+    hi_c = top if not math.isfinite(hi) else min(max(hi, bottom), top)
+    ax.errorbar(
+        [x], [y_in], yerr=error_bars(y_in, lo_c, hi_c, what=what), fmt=marker, color=color,
+        capsize=3, ms=6, label=label, mfc=color if filled and y == y_in else "white",
+    )  # fmt: skip
+    span = top - bottom
+    if not math.isfinite(hi) or hi > top:
+        ax.annotate("", (x, top), (x, top - 0.06 * span), arrowprops={"arrowstyle": "->",
+                    "color": color, "lw": 1})  # fmt: skip
+    if not math.isfinite(lo) or lo < bottom:
+        ax.annotate("", (x, bottom), (x, bottom + 0.06 * span), arrowprops={"arrowstyle": "->",
+                    "color": color, "lw": 1})  # fmt: skip
+
+
 def log_scale(ax: Axes, *, x: bool = True, y: bool = True) -> None:
     """Log scale on the chosen axes; one with nothing positive drawn gets fixed limits first,
     since matplotlib's log locator raises on an autoscaled axis whose data are empty."""

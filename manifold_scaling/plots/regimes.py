@@ -13,6 +13,7 @@ import numpy as np
 
 from ._save import Planned, write_figures
 from ._style import (
+    clipped_errorbar,
     colours,
     column,
     draw_power_law_fit,
@@ -24,6 +25,7 @@ from ._style import (
     fmt,
     geometric_means,
     interval,
+    learner_style,
     legend,
     log_scale,
     note,
@@ -307,6 +309,7 @@ def variants_alpha_plot(
     ax.set_xticklabels(
         [str(v.get("label", "?")) for v in variants], rotation=30, ha="right", fontsize=8
     )
+    ax.set_xlabel("variant")
     ax.set_ylabel("fitted exponent α (90 % interval)")
     ax.set_title(title + " (dashed: prediction)")
     return finish(fig, owned)
@@ -415,39 +418,42 @@ def joint_fit_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str
 
 
 def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
-    """alpha d / 2 against the Matérn teacher's smoothness nu, one marker per learner and colour per
-    d, with the piecewise-linear line min(nu, 2) (solid) and the kernel line min(nu, d + 1)
-    (dashed): the scan that says which mechanism the network follows."""
-    fig, (ax,), owned = figure_axes(ax, (6.4, 4.6))
+    """alpha d / 2 against the Matérn teacher's smoothness nu: one colour and marker per learner
+    (side by side), filled for the first d and open for the next, with the piecewise-linear line
+    min(nu, 2) (solid) and each d's kernel line min(nu, d + 1) (dashed); intervals clipped at the
+    axis with an arrow. The scan that says which mechanism the network follows."""
+    fig, (ax,), owned = figure_axes(ax, (6.6, 4.8))
     rows = [r for r in results_of(summary, what="smoothness scan") if isinstance(r, dict)]
     dims = sorted({r.get("d") for r in rows if r.get("d") is not None})
-    markers = {"network": "o", "simplex": "s", "kernel": "^"}
     nus = np.linspace(0.25, 4.0, 100)
-    for color, d in zip(colours(len(dims)), dims):
-        ax.plot(nus, np.minimum(nus, 2.0), "-", color=color, lw=1, alpha=0.6)
-        ax.plot(nus, np.minimum(nus, d + 1.0), "--", color=color, lw=1, alpha=0.6)
-        for learner, marker in markers.items():
-            pts = [r for r in rows if r.get("d") == d and r.get("learner") == learner]
+    ylim = (0.0, 5.0)
+    ax.plot(nus, np.minimum(nus, 2.0), "-", color="black", lw=1, label="min(ν, 2) piecewise-linear")
+    offsets = {"network": 0.0, "simplex": -0.12, "kernel": 0.12}
+    for j, d in enumerate(dims):
+        ax.plot(nus, np.minimum(nus, d + 1.0), ls=("--", ":", "-.")[j % 3], color="gray", lw=1,
+                label=f"min(ν, {d + 1:g}) kernel, d={d:g}")  # fmt: skip
+        for learner, shift in offsets.items():
+            name, color, marker = learner_style(learner)
+            pts = [
+                r for r in rows if r.get("d") == d and (r.get("learner") or "network") == learner
+            ]
             for i, r in enumerate(sorted(pts, key=lambda r: num(r.get("nu")))):
                 alpha, nu = num(r.get("alpha")), num(r.get("nu"))
                 if not (math.isfinite(alpha) and math.isfinite(nu)):
                     log.warning("smoothness scan d=%s %s nu=%s: no alpha", d, learner, r.get("nu"))
                     continue
                 lo, hi = interval(r.get("alpha_ci"))
-                what = f"smoothness scan d={d} {learner}"
-                ax.errorbar(
-                    [nu + {"network": 0.0, "simplex": -0.06, "kernel": 0.06}[learner]],
-                    [alpha * d / 2],
-                    yerr=error_bars(alpha * d / 2, lo * d / 2, hi * d / 2, what=what),
-                    fmt=marker,
-                    color=color,
-                    capsize=3,
-                    label=f"d={d} {learner}" if i == 0 else None,
-                )
+                x = nu + shift + 0.05 * j
+                clipped_errorbar(
+                    ax, x, alpha * d / 2, lo * d / 2, hi * d / 2, ylim=ylim, color=color,
+                    marker=marker, label=f"{name}, d={d:g}" if i == 0 else None,
+                    what=f"smoothness scan d={d} {learner}", filled=j % 2 == 0,
+                )  # fmt: skip
+    ax.set_ylim(*ylim)
     ax.set_xlabel("teacher smoothness ν (Matérn)")
     ax.set_ylabel("α·d/2 (90 % interval)")
-    ax.set_title("solid: min(ν, 2) piecewise-linear; dashed: min(ν, d+1) kernel")
-    legend(ax, fontsize=7)
+    ax.set_title("Which rate does each learner follow?")
+    legend(ax, fontsize=7, loc="upper left")
     return finish(fig, owned)
 
 

@@ -76,6 +76,25 @@ def check_teacher_rule(teacher: TeacherConfig, target_r2: float | None) -> None:
         )
 
 
+#: Teacher draws tried per replicate before a length band is declared unreachable.
+MAX_TEACHER_DRAWS = 64
+
+
+def check_length_band(band, teacher: TeacherConfig) -> None:
+    if teacher.kind == "matern":
+        raise InputError(
+            "teacher_length_band", "a Matérn teacher's length scale is set by --length-scale"
+        )
+    try:
+        lo, hi = (float(v) for v in band)
+    except (TypeError, ValueError):
+        raise InputError(
+            "teacher_length_band", f"give two numbers low high (got {band!r})"
+        ) from None
+    if not (0 < lo < hi):
+        raise InputError("teacher_length_band", f"needs 0 < low < high (got {lo:g}, {hi:g})")
+
+
 @dataclass(frozen=True)
 class StudyConfig:
     """Fields shared by every sweep over intrinsic dimensions (data and model scaling)."""
@@ -92,6 +111,11 @@ class StudyConfig:
     noise_std: float = param(0.0, help="isotropic ambient noise")
     teacher: TeacherConfig = teacher_field()
     teacher_target_r2: float | None = teacher_rule_field()
+    teacher_length_band: tuple[float, float] | None = param(
+        None,
+        help="teacher population: keep only teacher draws whose nonlinear part's length scale "
+        "lies in [low, high] (redrawn otherwise; a rule on the teacher alone); 'none': every draw",
+    )
     loss_power: float = param(2.0, help="train/test loss |y - y_hat|^p (2 = MSE)")
     n_val: int = param(1024, help="validation points (checkpoint choice)")
     n_test: int = param(8192, help="fresh test points per replicate")
@@ -123,6 +147,8 @@ class StudyConfig:
         for d in self.dims:
             self.manifold(d)  # the manifold checks ambient >= its coordinate count
         check_teacher_rule(self.teacher, self.teacher_target_r2)
+        if self.teacher_length_band is not None:
+            check_length_band(self.teacher_length_band, self.teacher)
         check_float("loss_power", self.loss_power, minimum=0.0, strict_min=True)
         check_int("n_test", self.n_test, minimum=16)
         check_int("n_val", self.n_val, minimum=16)
@@ -250,6 +276,7 @@ class Replicate:
     seed: int  # draws data, initialisation and minibatches
     data_seed: int  # draws the embedding and the teacher
     teacher: CalibratedTeacher
+    draw: int = 0  # which draw of this replicate's teacher sequence the population rule kept
 
     def draws(self) -> dict:
         """The trial-config fields this replicate fixes: its teacher and its two seeds."""
@@ -260,14 +287,23 @@ class Replicate:
             "replicate": self.index,
             "seed": self.seed,
             "data_seed": self.data_seed,
+            "teacher_draw": self.draw,
             **self.teacher.to_dict(),
         }
 
 
 def replicates(config: StudyConfig, d: int) -> list[Replicate]:
     """Every replicate of ``config`` at dimension ``d``, with the teacher rule applied to each."""
+    band = getattr(config, "teacher_length_band", None)
     return [
-        replicate(config.seed, r, config.manifold(d), config.teacher, config.teacher_target_r2)
+        replicate(
+            config.seed,
+            r,
+            config.manifold(d),
+            config.teacher,
+            config.teacher_target_r2,
+            length_band=band,
+        )  # fmt: skip
         for r in range(config.seeds)
     ]
 
@@ -278,11 +314,26 @@ def replicate(
     manifold: ManifoldConfig,
     teacher: TeacherConfig,
     target_r2: float | None,
+    *,
+    length_band: tuple[float, float] | None = None,
 ) -> Replicate:
-    """Replicate ``index`` of the study with master ``seed`` on ``manifold``."""
-    data_seed = keys.teacher_seed(seed, manifold.intrinsic_dim, index)
-    calibrated = _calibrated(data_seed, teacher, manifold, target_r2)
-    return Replicate(index, keys.replicate_seed(seed, index), data_seed, calibrated)
+    """Replicate ``index`` of the study with master ``seed`` on ``manifold``.
+
+    ``length_band``: the teacher population is the draws whose nonlinear length scale lies in
+    the band; draws outside it are replaced by the next draw of this replicate's own sequence
+    (``keys.teacher_seed(..., draw=k)``), so the rule looks at the teacher alone."""
+    d = manifold.intrinsic_dim
+    for draw in range(MAX_TEACHER_DRAWS if length_band else 1):
+        data_seed = keys.teacher_seed(seed, d, index, draw=draw)
+        calibrated = _calibrated(data_seed, teacher, manifold, target_r2)
+        scale = calibrated.length_scale
+        if length_band is None or (scale is not None and length_band[0] <= scale <= length_band[1]):
+            return Replicate(index, keys.replicate_seed(seed, index), data_seed, calibrated, draw)
+    raise InputError(
+        "teacher_length_band",
+        f"no teacher among {MAX_TEACHER_DRAWS} draws at d = {d} has a length scale in "
+        f"[{length_band[0]:g}, {length_band[1]:g}]: widen the band",
+    )
 
 
 @functools.lru_cache(maxsize=256)

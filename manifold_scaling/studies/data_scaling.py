@@ -9,9 +9,10 @@ eye, and the verdict reports the window, the local slopes and why it stops where
 
 from __future__ import annotations
 
+from ..sweep.backends import Grouping
 from .base import DataScalingConfig, replicates, teacher_summary
 from .protocol import Analysis, Study
-from .trials import batch_key, run_trial, run_trials_on_devices
+from .trials import batch_key, run_trial, run_trials, run_trials_on_devices
 from .trials import data_scaling_row as trial_row
 from .trials import data_scaling_trials as _trials
 from .verdict import analyse_data_scaling as analyse
@@ -61,4 +62,15 @@ def _figures(summary, analysis, out_dir):
     return data_scaling_figures(summary, analysis.rows, out_dir)
 
 
-DATA_SCALING = Study("data-scaling", run_trial, _figures, run_trials_on_devices, batch_key)
+def run_trials_batched(configs):
+    """One group of trials (every teacher and size of one d with one step budget and batch) as one
+    vmapped program, on every backend (``benchmarks/batched_trials.py`` measures it against one
+    trial at a time)."""
+    return run_trials(configs, batched=True)
+
+
+# Every backend runs one compiled program per group; ``devices`` also shards it over the devices.
+DATA_SCALING = Study(
+    "data-scaling", run_trial, _figures, run_trials_on_devices, batch_key,
+    grouping=Grouping(run_trials_batched, batch_key),
+)  # fmt: skip

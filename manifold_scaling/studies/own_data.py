@@ -7,13 +7,20 @@ loads (X, y) from .npy / .npz / .csv, holds out one fixed test split per replica
 students (and, for regression, the ridgeless kernel learner) on nested training subsets, measures
 d_hat of X with its interval and propagates that interval into the verdict. The arrays' sha256 is
 part of every trial config, so resume and record hashing hold as for generated data.
+
+From Python, :func:`run_own_data` takes the arrays themselves (NumPy or pandas) and runs the same
+study as ``manifold-scaling data-scaling --data FILE``; :func:`run_own_data_config` is the
+file-based form the command runs.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import hashlib
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -29,7 +36,7 @@ from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
 from ..training import TrainConfig, evaluate_loss, train_students
 from .findings import MAX_EXCLUDED_SHARE
-from .protocol import Analysis, Study
+from .protocol import Analysis, Study, StudySummary
 from .trials import network_metrics
 from .verdict import (
     LOSS_KEYS,
@@ -49,6 +56,7 @@ __all__ = [
     "load_arrays",
     "run_array_trial",
     "run_own_data",
+    "run_own_data_config",
 ]
 
 
@@ -60,6 +68,11 @@ def _digits():
 
 # Arrays a preset names instead of a file (resolved in every worker, whatever its file system).
 BUILTIN = {"sklearn:digits": _digits}
+# Arrays handed to run_own_data, by the name trials carry ("memory:<sha256>"): visible to this
+# process only, so they run on the in-process backends.
+MEMORY_PREFIX = "memory:"
+_IN_MEMORY: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+IN_PROCESS_BACKENDS = ("local", "devices")
 TASKS = ("auto", "regression", "classification")
 OWN_LEARNERS = ("network", "kernel")  # no simplex: user data has no latent chart
 MAX_CLASSES = 32  # "auto": integer targets with at most this many distinct values classify
@@ -187,6 +200,13 @@ def load_arrays(data, targets=None, data_key=None, targets_key=None) -> tuple[np
     """
     if str(data) in BUILTIN:  # presets (digits): no file, and a path-free trial hash
         return _validate(*BUILTIN[str(data)]())
+    if str(data).startswith(MEMORY_PREFIX):  # run_own_data's arrays
+        if str(data) not in _IN_MEMORY:
+            raise InputError(
+                "data", f"{data} was handed to run_own_data in another process; arrays in memory "
+                "run on the local or devices backend (or save them and use --data FILE)",
+            )  # fmt: skip
+        return _IN_MEMORY[str(data)]
     path = Path(data)
     y = None
     if path.suffix.lower() == ".csv" and path.is_file():
@@ -215,24 +235,30 @@ def load_arrays(data, targets=None, data_key=None, targets_key=None) -> tuple[np
     return _validate(np.asarray(x), np.asarray(y))
 
 
-def _validate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if not (np.issubdtype(x.dtype, np.number) and np.issubdtype(y.dtype, np.number)):
-        raise InputError("data", f"X and y must be numeric (got {x.dtype} and {y.dtype})")
+def _validate(x: np.ndarray, y: np.ndarray, names=("data", "targets")) -> tuple[np.ndarray, ...]:
+    """``names``: the parameters errors name (the files' ``data``/``targets``, or ``X``/``y``)."""
+    xname, yname = names
+    if not np.issubdtype(x.dtype, np.number):
+        raise InputError(xname, f"X must be numeric (got {x.dtype})")
+    if not np.issubdtype(y.dtype, np.number):
+        raise InputError(
+            yname, f"y must be numeric (got {y.dtype}); encode class labels as integers"
+        )
     if x.ndim != 2:
-        raise InputError("data", f"X must be 2-D (n_points, n_features) (got shape {x.shape})")
+        raise InputError(xname, f"X must be 2-D (n_points, n_features) (got shape {x.shape})")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim not in (1, 2):
-        raise InputError("targets", f"y must be 1-D or (n_points, k) (got shape {y.shape})")
+        raise InputError(yname, f"y must be 1-D or (n_points, k) (got shape {y.shape})")
     if len(x) != len(y):
-        raise InputError("targets", f"X has {len(x)} rows but y has {len(y)}: they must match")
+        raise InputError(yname, f"X has {len(x)} rows but y has {len(y)}: they must match")
     if len(x) < MIN_POINTS:
-        raise InputError("data", f"need at least {MIN_POINTS} points (got {len(x)})")
+        raise InputError(xname, f"need at least {MIN_POINTS} points (got {len(x)})")
     bad = ~np.isfinite(x).all(axis=1) | ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
     if bad.any():
         rows = ", ".join(map(str, np.flatnonzero(bad)[:5]))
         raise InputError(
-            "data", f"{int(bad.sum())} rows hold NaN or inf (rows {rows}...): drop them first"
+            xname, f"{int(bad.sum())} rows hold NaN or inf (rows {rows}...): drop them first"
         )
     return x.astype(np.float32), y
 
@@ -387,8 +413,9 @@ def trial_configs(config: OwnDataConfig, x, y) -> list[ArrayTrial]:
             f"must be <= {pool} ({len(x)} points less {n_test} test points; got "
             f"{max(config.sizes)})",
         )
+    named = config.data in BUILTIN or config.data.startswith(MEMORY_PREFIX)
     common = dict(
-        data=config.data if config.data in BUILTIN else str(Path(config.data).resolve()),
+        data=config.data if named else str(Path(config.data).resolve()),
         targets=config.targets if config.targets is None or not Path(config.targets).is_file()
         else str(Path(config.targets).resolve()),
         data_key=config.data_key, targets_key=config.targets_key, sha256=arrays_sha256(x, y),
@@ -454,8 +481,11 @@ def analyse_arrays(config, d_hat, d_ci, trials, records) -> tuple[list, list, di
     return verdicts, rows, {"result": verdicts[0].to_dict()}
 
 
-def run_own_data(config: OwnDataConfig, out_dir, *, options=None, make_figures=True) -> dict:
-    """Measure d_hat of X, run (or resume) the trials, and check alpha_D >= 4/d_hat per learner."""
+def run_own_data_config(config: OwnDataConfig, out_dir, *, options=None, make_figures=True) -> dict:
+    """Measure d_hat of X, run (or resume) the trials, and check alpha_D >= 4/d_hat per learner.
+
+    The file-based study ``manifold-scaling data-scaling --data FILE`` runs: ``config.data`` names
+    the arrays. Returns ``summary.json`` as a dict."""
     x, y = load_arrays(config.data, config.targets, config.data_key, config.targets_key)
     trials = trial_configs(config, x, y)
     est = measure_id(x, config.id_estimator)
@@ -476,6 +506,133 @@ def run_own_data(config: OwnDataConfig, out_dir, *, options=None, make_figures=T
 
     run = dict(options=options, make_figures=make_figures)
     return OWN_DATA.run(config, trials, out_dir, analyse_records, **run)
+
+
+# Fields of OwnDataConfig that name files: arrays given in memory replace them.
+_FILE_FIELDS = ("data", "targets", "data_key", "targets_key")
+
+
+def run_own_data(
+    X,
+    y=None,
+    *,
+    sizes=None,
+    seeds: int = 2,
+    seed: int = 0,
+    out=None,
+    options=None,
+    make_figures: bool | None = None,
+    **config,
+) -> StudySummary:
+    """The data-scaling test on arrays in memory: what ``data-scaling --data FILE`` runs.
+
+    ``X``: inputs, (n_points, n_features), a NumPy array or a pandas DataFrame; ``y``: targets,
+    (n_points,) or (n_points, k), an array or a pandas Series/DataFrame, or the name of a column of
+    a DataFrame ``X`` (then dropped from X). ``sizes`` (default: the command's 64 ... 1024; each
+    at most the points left after the test split), ``seeds`` (replicates) and ``seed`` (master
+    seed) are the command's ``--sizes``, ``--seeds`` and ``--seed``; ``config`` sets any other
+    :class:`OwnDataConfig` field (``task``, ``n_test``, ``id_estimator``, ``learners``,
+    ``n_bootstrap``, ``ci``, ``interpolation_ratio``; ``student`` and ``train`` take a config or a
+    dict of its fields). The same arrays, settings and seed give the same numbers as the command.
+
+    The trials read the arrays from this process's memory (named ``memory:<sha256>`` in their
+    configs, so the same arrays and settings resume the same records), so they run on the
+    ``local`` or ``devices`` backend (``options``). ``out``: the study's directory (records,
+    ``summary.json``, figures), resumed as the command's is; None runs in a temporary directory
+    that is removed afterwards (no figures), leaving nothing on disk. Returns the typed summary
+    (``studies.StudySummary``): ``results`` holds one ``Verdict`` per learner (alpha, alpha_ci,
+    reading, d_hat, d_hat_ci), ``fields["intrinsic_dimension"]`` the ID estimate. Bad input raises
+    :class:`~manifold_scaling.errors.InputError` before anything is written.
+
+    ``run_own_data(config, out_dir)`` with an :class:`OwnDataConfig` is the file-based form
+    (:func:`run_own_data_config`, returning the summary dict), kept for its existing callers.
+    """
+    if isinstance(X, OwnDataConfig):
+        if y is None:
+            raise InputError("out_dir", "give the study's directory: run_own_data(config, out_dir)")
+        figures = True if make_figures is None else make_figures
+        return run_own_data_config(X, y, options=options, make_figures=figures)
+    x, y = arrays_from(X, y)
+    settings = _settings(config, sizes=sizes, seeds=seeds, seed=seed)
+    name = MEMORY_PREFIX + arrays_sha256(x, y)
+    # Every check before anything is written: the config, then the sizes against the arrays.
+    study = OwnDataConfig(data=name, **settings)
+    trial_configs(study, x, y)
+    backend = getattr(options, "backend", "local")
+    if backend not in IN_PROCESS_BACKENDS:
+        raise InputError(
+            "options", f"arrays in memory run on the {' or '.join(IN_PROCESS_BACKENDS)} backend "
+            f"(got {backend!r}); save them and run data-scaling --data FILE on a cluster",
+        )  # fmt: skip
+    _IN_MEMORY[name] = (x, y)
+    try:
+        if out is None:
+            with tempfile.TemporaryDirectory(prefix="own-data-") as tmp:
+                summary = run_own_data_config(
+                    study, Path(tmp) / "study", options=options, make_figures=bool(make_figures)
+                )
+        else:
+            figures = True if make_figures is None else make_figures
+            summary = run_own_data_config(study, out, options=options, make_figures=figures)
+    finally:
+        _IN_MEMORY.pop(name, None)
+        _cached_arrays.cache_clear()  # and the trials' cached copy: nothing stays in memory
+    return StudySummary.from_dict(summary)
+
+
+def arrays_from(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) from NumPy or pandas objects, validated as the files are (errors name X and y)."""
+    if isinstance(y, str):
+        columns = getattr(X, "columns", None)
+        if columns is None:
+            raise InputError("y", f"a column name ({y!r}) needs X to be a pandas DataFrame")
+        if y not in columns:
+            shown = ", ".join(map(str, columns))
+            raise InputError("y", f"X has no column {y!r} (its columns: {shown})")
+        X, y = X.drop(columns=[y]), X[y]
+    if y is None:
+        raise InputError("y", "give the targets y (an array, or a column name of a DataFrame X)")
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):  # a DataFrame: name a non-numeric column
+        for column in X.columns:
+            dtype = X[column].dtype
+            if getattr(dtype, "kind", "O") not in "biuf":
+                raise InputError(
+                    "X", f"column {column!r} is not numeric ({dtype}): encode or drop it"
+                )
+        X = X.to_numpy(dtype=np.float64)
+    x = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
+    y = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    return _validate(x, y, names=("X", "y"))
+
+
+def _settings(config: dict, **named) -> dict:
+    """The OwnDataConfig fields of ``run_own_data``'s keywords (unknown ones name themselves)."""
+    fields = {f.name: f for f in dataclasses.fields(OwnDataConfig)}
+    settings = {}
+    for key, value in config.items():
+        if key in _FILE_FIELDS:
+            raise InputError(key, "names a file; run_own_data takes the arrays X and y instead")
+        if key not in fields:
+            allowed = ", ".join(n for n in fields if n not in _FILE_FIELDS)
+            raise InputError(key, f"is not a setting of the own-data study (settings: {allowed})")
+        default = getattr(OwnDataConfig(data="-"), key)
+        if isinstance(value, Mapping) and dataclasses.is_dataclass(default):
+            try:
+                value = replace(default, **value)
+            except TypeError as err:
+                raise InputError(key, f"{err}") from None
+        elif isinstance(value, list):
+            value = tuple(value)
+        settings[key] = value
+    sizes = named["sizes"]
+    if sizes is not None:
+        sizes = sizes.tolist() if hasattr(sizes, "tolist") else sizes
+        if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
+            raise InputError("sizes", f"must be a sequence of integers >= 2 (got {sizes!r})")
+        settings["sizes"] = tuple(sizes)
+    settings["seeds"] = named["seeds"]
+    settings["seed"] = named["seed"]
+    return settings
 
 
 def _figures(summary, analysis, out_dir):

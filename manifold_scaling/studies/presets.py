@@ -15,21 +15,41 @@ from ..training import TrainConfig
 from .base import DataScalingConfig
 from .model_scaling import ModelScalingConfig
 
-# What the main job trades to stay within 10 minutes on 2 CPU cores: three replicates (each its own
-# teacher, data and initialisation, so that the interval over replicates means something), the
-# reference learners beside the network, and a small smoothness scan, paid for by dropping d = 8
-# (at D <= 1024 its point spacing is comparable to the teacher's own length scale, so it says little
-# about the resolution-limited rate) and by width-128 students (P/D >= 19 at D = 1024).
+# The main job, allocated by design (rules stated in advance, the same for every d):
+# - the d that can be tests of 4/d at these D (2, 3, 4); d = 6 only in ``--full``, where its rows
+#   say whether it is a test at all (at D <= 1024 its spacing exceeds the teacher's length scale);
+# - three sizes spanning 1.2 decades (128, 512, 2048): a slope needs no more points than that, and
+#   at d = 3 the spacing of 128 points (0.22) is the first below the teachers' length scale;
+# - one step budget and one minibatch size for every D (batch 64 < the smallest D), so the
+#   optimiser regime does not change inside the window, and every teacher and size of one d
+#   trains as one compiled, vmapped program (``trials.batch_key``);
+# - as many teachers as the time allows (each replicate its own teacher, data and
+#   initialisation, so the interval is over what a repetition would redraw);
+# - the teacher population: tanh networks at linear R^2 = 0.7 whose nonlinear part's length scale
+#   lies in [0.2, 0.3], the middle of what that rule draws at every d (quartiles 0.18-0.28 at
+#   d = 2, 0.21-0.32 at d = 3, 0.22-0.31 at d = 4, on 32 draws each); without the band, draws
+#   with length scales down to 0.01 (never resolved at these D) spread the exponents.
 REPRODUCE = DataScalingConfig(
-    dims=(2, 3, 4, 6),
-    sizes=(64, 128, 256, 512, 1024),
-    seeds=3,
+    dims=(2, 3, 4),
+    sizes=(128, 512, 2048),
+    seeds=10,
     seed=0,
     ambient_dim=24,
     embedding="rotation",
     teacher_target_r2=0.7,
+    teacher_length_band=(0.2, 0.3),
     student=StudentConfig(depth=2, width=128),
-    train=TrainConfig(steps_per_point=16.0, min_steps=2000, max_steps=60000, learning_rate=3e-3),
+    train=TrainConfig(steps=12000, batch_size=64, learning_rate=3e-3),
+)
+
+# ``reproduce --full``: the same design with d = 6 added, a fourth size, twice the teachers and
+# four times the step budget (its time is measured and stated in the README).
+REPRODUCE_FULL = replace(
+    REPRODUCE,
+    dims=(2, 3, 4, 6),
+    sizes=(128, 512, 2048, 8192),
+    seeds=16,
+    train=replace(REPRODUCE.train, steps=48000),
 )
 
 
@@ -49,6 +69,7 @@ def smoothness_base(base: DataScalingConfig | None = None) -> DataScalingConfig:
         ambient_dim=0,
         teacher=TeacherConfig(kind="matern", nu=1.5, length_scale=0.5),
         teacher_target_r2=None,
+        teacher_length_band=None,
         n_val=512,
         n_test=2048,
         nested=True,
@@ -137,31 +158,34 @@ PRESETS = {
 }
 
 
-def reproduce_smoothness(quick: bool = False) -> DataScalingConfig:
+def reproduce_smoothness(quick: bool = False, full: bool = False) -> DataScalingConfig:
     """The main job's smoothness scan base (its nus: ``REPRODUCE_SMOOTHNESS_NUS``)."""
-    base = replace(smoothness_base(REPRODUCE), seeds=2, dims=(2, 3))
+    # Smaller sizes than the network teachers': an exact Matérn field is drawn over the whole pool
+    # (a Cholesky factor of its size), and its length scale 0.5 is resolved from D = 64 at d = 3.
+    base = replace(
+        smoothness_base(REPRODUCE), seeds=4, dims=(2, 3), sizes=(64, 256, 1024),
+        train=replace(REPRODUCE.train, batch_size=32),
+    )  # fmt: skip
+    if full:
+        return replace(base, seeds=8, train=replace(base.train, steps=REPRODUCE_FULL.train.steps))
     if quick:
         return replace(
-            base, dims=(2,), sizes=(64, 128, 256, 512), train=_QUICK_TRAIN, n_bootstrap=200
+            base, dims=(2,), seeds=2, train=replace(base.train, steps=3000), n_bootstrap=200
         )
     return base
 
 
-def reproduce_config(quick: bool = False) -> DataScalingConfig:
+def reproduce_config(quick: bool = False, full: bool = False) -> DataScalingConfig:
+    """The main job's data-scaling config: the default, ``--quick`` (a smoke version) or
+    ``--full``."""
+    if full:
+        return REPRODUCE_FULL
     if not quick:
         return REPRODUCE
     return replace(
-        REPRODUCE,
-        dims=(2, 3, 4),
-        sizes=(64, 128, 256, 512),
-        seeds=2,
-        n_test=4096,
-        train=_QUICK_TRAIN,
-        n_bootstrap=200,
-    )
-
-
-_QUICK_TRAIN = replace(REPRODUCE.train, steps_per_point=8.0, min_steps=1000, max_steps=4000)
+        REPRODUCE, dims=(2, 3), sizes=(64, 256, 1024), seeds=4, n_test=4096,
+        train=replace(REPRODUCE.train, steps=3000, batch_size=32), n_bootstrap=200,
+    )  # fmt: skip
 
 
 def tiny(config: DataScalingConfig) -> DataScalingConfig:
@@ -175,6 +199,13 @@ def tiny(config: DataScalingConfig) -> DataScalingConfig:
         n_test=512,
         n_val=128,
         student=StudentConfig(depth=2, width=32),
-        train=replace(config.train, steps_per_point=2.0, min_steps=200, max_steps=400),
+        train=replace(
+            config.train,
+            steps_per_point=2.0,
+            min_steps=200,
+            max_steps=400,
+            steps=None if config.train.steps is None else 300,
+            batch_size=min(config.train.batch_size, 16),
+        ),
         n_bootstrap=100,
     )

@@ -94,9 +94,13 @@ class Study:
     batch_key: Callable | None = None
     grouping: object | None = None
 
-    def run(self, config, trials, out_dir, analyse, *, options=None, make_figures=True) -> dict:
+    def run(
+        self, config, trials, out_dir, analyse, *, options=None, make_figures=True, on_trial=None
+    ) -> dict:
         """:func:`run_study` for this study."""
-        return run_study(self, config, trials, out_dir, analyse, options, make_figures)
+        return run_study(
+            self, config, trials, out_dir, analyse, options, make_figures, on_trial=on_trial
+        )
 
 
 def run_study(
@@ -107,15 +111,24 @@ def run_study(
     analyse: Callable[[list, list], Analysis],
     options=None,
     make_figures: bool = True,
+    *,
+    on_trial: Callable | None = None,
 ) -> dict:
     """Run (or resume) ``trials`` through the sweep runner, analyse, write the summary and figures.
 
     ``analyse(trials, records)`` turns the records (aligned with ``trials``) into an
     :class:`Analysis`; ``study.figures(summary, analysis, out_dir)`` writes PNGs and returns
     ``{name: file}``. Returns the summary as written.
-    """
-    from ..sweep import SweepOptions, run_sweep
 
+    ``on_trial`` (default: ``options.on_trial``, e.g. ``sweep.CallbackOptions(on_trial=cb)``, so
+    every study's ``run_*(..., options=...)`` takes one) gets the sweep's events
+    (``sweep.run_sweep``) and, once the summary and figures are written, a ``SweepEvent`` of kind
+    ``"summary"``. An exception it raises is logged as a warning and the study goes on.
+    """
+    from ..sweep import SweepEvent, SweepOptions, run_sweep
+    from ..sweep.runner import notify, resolve_callback
+
+    callback = resolve_callback(on_trial, options)
     out_dir = Path(out_dir)
     result = run_sweep(
         study.trial_fn,
@@ -127,6 +140,7 @@ def run_study(
         grouping=study.grouping,
         study=study.name,
         sweep_config=config_to_dict(config),
+        on_trial=callback,
     )
     analysis = analyse(trials, result.records)
     summary = StudySummary(
@@ -151,4 +165,9 @@ def run_study(
             written = {}
         summary["figures"] = {k: Path(v).name for k, v in written.items()}
         save_json(out_dir / SUMMARY_FILE, summary)
+    if callback is not None:  # the summary as read back from disk: the callback gets its own copy
+        path = out_dir / SUMMARY_FILE
+        written = json.loads(path.read_text())
+        done = dict(status="complete", summary=written, summary_path=str(path))
+        notify(callback, SweepEvent("summary", study.name, str(out_dir), written["config"], **done))
     return summary

@@ -19,14 +19,19 @@ from .variants import SmoothnessScanConfig, run_smoothness_scan
 __all__ = ["run_reproduction"]
 
 
-def run_reproduction(quick: bool, out_dir, *, options=None, make_figures=True) -> dict:
-    """Both parts of the main job; returns ``{"data_scaling": ..., "smoothness": ...}`` (also
-    written to ``OUT/reproduction.json``)."""
+def run_reproduction(
+    quick: bool, out_dir, *, full: bool = False, options=None, make_figures=True
+) -> dict:
+    """Both parts of the main job (``quick``: the smoke version; ``full``: the larger design);
+    returns ``{"data_scaling": ..., "smoothness": ...}`` (also written to
+    ``OUT/reproduction.json``)."""
     out_dir = Path(out_dir)
     run = dict(options=options, make_figures=make_figures)
-    main = run_data_scaling(reproduce_config(quick), out_dir, **run)
-    scan = SmoothnessScanConfig(base=reproduce_smoothness(quick), nus=REPRODUCE_SMOOTHNESS_NUS)
+    main = run_data_scaling(reproduce_config(quick, full), out_dir, **run)
+    base = reproduce_smoothness(quick, full)
+    scan = SmoothnessScanConfig(base=base, nus=REPRODUCE_SMOOTHNESS_NUS)
     smooth = run_smoothness_scan(scan, out_dir / "smoothness", **run)
-    both = {"study": "reproduce", "quick": quick, "data_scaling": main, "smoothness": smooth}
-    save_json(out_dir / "reproduction.json", {"study": "reproduce", "quick": quick})
+    mode = {"study": "reproduce", "quick": quick, "full": full}
+    both = {**mode, "data_scaling": main, "smoothness": smooth}
+    save_json(out_dir / "reproduction.json", mode)
     return {**both, "figures": main.get("figures", {})}

@@ -426,13 +426,17 @@ def run_trials_on_devices(configs: list[TrialConfig]) -> list[TrialOutput]:
 
 def batch_key(config: TrialConfig) -> str:
     """Trials that can share one vmapped program: the same everything but ``seed``,
-    ``data_seed`` and ``n_train``, with one step budget and minibatch size.
+    ``data_seed``, the teacher (its targets are data) and ``n_train``, with one step budget and
+    minibatch size.
 
     Sizes mix only when each student samples minibatches from its own (padded) set: full-batch
     training (batch >= n_train) and the L-BFGS polish use the whole set, so they keep their size.
     """
     t, n = config.train, config.n_train
     shared = {k: v for k, v in config_to_dict(config).items() if k not in ("seed", "data_seed")}
+    # The targets are data (computed before training): replicates with different teachers (each
+    # its own calibrated gain) share a program; only what shapes the student's loss stays.
+    shared["teacher"] = {"task": config.teacher.task, "output_dim": config.teacher.output_dim}
     whole_set = t.batch_size >= n or t.lbfgs_steps > 0
     return config_hash(
         {

@@ -4,7 +4,9 @@
 writes ``out_dir/trials/<config_hash>/{arrays.npz, record.json}`` atomically as trials return,
 and rebuilds ``out_dir/{manifest.json, trials.csv, trials.jsonl}`` from those records.
 ``to_dataframe(out_dir)`` and ``summary_to_dataframe(summary)`` read them into pandas (an optional
-extra: ``pip install 'manifold_scaling[dataframes]'``).
+extra: ``pip install 'manifold_scaling[dataframes]'``). ``on_trial=`` (or
+``CallbackOptions(on_trial=...)``) watches a sweep as it runs: :class:`SweepEvent` at its start
+and end, :class:`TrialEvent` per trial (``docs/tracking.md``).
 """
 
 from .aggregate import load_records as load_records
@@ -18,20 +20,26 @@ from .options import sweep_options_from_args as sweep_options_from_args
 from .records import CorruptRecord as CorruptRecord
 from .records import TrialOutput as TrialOutput
 from .records import TrialRecord as TrialRecord
+from .runner import CallbackOptions as CallbackOptions
 from .runner import SweepError as SweepError
+from .runner import SweepEvent as SweepEvent
 from .runner import SweepResult as SweepResult
+from .runner import TrialEvent as TrialEvent
 from .runner import run_sweep as run_sweep
 from .sharding import ShardedBatch as ShardedBatch
 from .sharding import shard_leading_axis as shard_leading_axis
 from .sharding import unpad as unpad
 
 __all__ = [
+    "CallbackOptions",
     "Grouping",
     "CorruptRecord",
     "ShardedBatch",
     "SweepError",
+    "SweepEvent",
     "SweepOptions",
     "SweepResult",
+    "TrialEvent",
     "TrialOutput",
     "TrialRecord",
     "add_sweep_arguments",

@@ -113,10 +113,38 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
         help="devices backend: at most this many trials per program (default 0: every group of "
         "trials that can share one program, e.g. all seeds and sizes of one d, in one)",
     )
+    g.add_argument(
+        "--mlflow",
+        default=None,
+        metavar="URI",
+        help="log every trial and the verdict to MLflow at this tracking URI, e.g. "
+        "file:./mlruns (needs the mlflow extra)",
+    )
+    g.add_argument(
+        "--mlflow-experiment",
+        default=None,
+        metavar="NAME",
+        help="with --mlflow: the experiment name (default: the command's name)",
+    )
 
 
 def sweep_options_from_args(args: argparse.Namespace) -> SweepOptions:
-    """The :class:`SweepOptions` set by :func:`add_sweep_arguments` flags (validated)."""
+    """The :class:`SweepOptions` set by :func:`add_sweep_arguments` flags (validated); with
+    ``--mlflow``, options that log to MLflow (the tracker is made here, so a bad URI or a
+    missing extra fails before anything runs)."""
+    options = _plain_options(args)
+    uri = getattr(args, "mlflow", None)
+    if uri is None:
+        return options
+    from ..tracking import MLflowTracker
+    from .runner import CallbackOptions
+
+    experiment = getattr(args, "mlflow_experiment", None) or getattr(args, "command", None)
+    tracker = MLflowTracker(experiment=experiment or "manifold-scaling", tracking_uri=uri)
+    return CallbackOptions.wrap(options, tracker)
+
+
+def _plain_options(args: argparse.Namespace) -> SweepOptions:
     return SweepOptions(
         backend=args.backend,
         scheduler=args.scheduler,

@@ -4,6 +4,11 @@ Every check that can refuse a sweep (configs, output directory, scheduler reacha
 before anything is written. Records are written by this process only, one directory per config
 hash, and the sweep-level table and manifest are rebuilt from them, so an interrupted sweep
 resumed with the same command ends with the same files as an uninterrupted one.
+
+A sweep can be watched as it runs: ``on_trial`` (an argument, or a field of the options) is called
+in this process with a :class:`SweepEvent` when the sweep starts and ends and a :class:`TrialEvent`
+as each trial returns, from every backend's outcome stream (``manifold_scaling.tracking`` logs
+them to MLflow).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from .records import (
     CorruptRecord,
     TrialRecord,
     check_record,
+    jsonable_metrics,
     read_record,
     trial_dir,
     write_error,
@@ -83,6 +89,123 @@ class SweepResult:
         }
 
 
+@dataclass(frozen=True)
+class TrialEvent:
+    """One trial that this call ran, as it returned (``kind`` is always ``"trial"``).
+
+    ``status`` is ``"ok"`` (its record is on disk; ``metrics`` are the record's) or ``"failed"``
+    (``error`` holds the traceback; ``metrics`` is empty). ``index`` is the trial's position in
+    the sweep's configs, ``config`` the config as its record stores it, ``seconds`` the trial's
+    wall time on its worker (a batch's time shared among its trials; ``None`` if unknown).
+    """
+
+    index: int
+    config_hash: str
+    config: dict
+    status: str
+    metrics: dict = field(default_factory=dict)
+    seconds: float | None = None
+    error: str | None = None
+    study: str = "sweep"
+    kind: str = "trial"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrialEvent:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SweepEvent:
+    """The start or end of a sweep, or a study's summary (``kind``: ``"start"``, ``"end"`` or
+    ``"summary"``).
+
+    ``"start"``: after validation, before any trial runs; ``config`` is the sweep (study) config
+    and ``counts`` holds ``total`` and ``skipped`` (trials resumed from complete records, which
+    get no :class:`TrialEvent`). ``"end"``: always, also when trials failed or the sweep was
+    interrupted; ``status`` is ``"complete"``, ``"incomplete"`` (some trials failed) or
+    ``"interrupted"``, ``counts`` the manifest's, ``seconds`` the sweep's wall time.
+    ``"summary"`` (from :func:`~manifold_scaling.studies.protocol.run_study` only, after the
+    ``"end"`` of its sweep): ``summary`` is the study's ``summary.json`` as written, at
+    ``summary_path``.
+    """
+
+    kind: str
+    study: str
+    out_dir: str
+    config: dict | None = None
+    status: str = ""
+    counts: dict = field(default_factory=dict)
+    seconds: float | None = None
+    summary: dict | None = None
+    summary_path: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SweepEvent:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class CallbackOptions(SweepOptions):
+    """:class:`SweepOptions` with an ``on_trial`` callback, for APIs that take only ``options``
+    (every study's ``run_*(config, out_dir, options=...)``): ``CallbackOptions(on_trial=cb,
+    backend=...)`` or ``CallbackOptions.wrap(options, cb)``. The callback is not part of
+    ``to_dict()`` (the manifest), as it never changes a result.
+    """
+
+    on_trial: Callable | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.on_trial is not None and not callable(self.on_trial):
+            raise InputError("on_trial", f"must be callable (got {self.on_trial!r})")
+
+    @classmethod
+    def wrap(cls, options: SweepOptions | None, on_trial: Callable | None) -> CallbackOptions:
+        """``options`` (default ``SweepOptions()``) with ``on_trial`` set."""
+        return cls(
+            **_base_values(SweepOptions() if options is None else options), on_trial=on_trial
+        )
+
+    def to_dict(self) -> dict:
+        return SweepOptions(**_base_values(self)).to_dict()  # never copies the callback
+
+
+def _base_values(options: SweepOptions) -> dict:
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(SweepOptions)}
+
+
+def resolve_callback(on_trial: Callable | None, options) -> Callable | None:
+    """``on_trial`` if given, else the options' own ``on_trial`` (if they have one)."""
+    callback = on_trial if on_trial is not None else getattr(options, "on_trial", None)
+    if callback is not None and not callable(callback):
+        raise InputError("on_trial", f"must be callable (got {callback!r})")
+    return callback
+
+
+def notify(callback: Callable | None, event) -> None:
+    """Call ``callback(event)``; an exception it raises is logged as a warning and dropped."""
+    if callback is None:
+        return
+    try:
+        callback(event)
+    except Exception as err:  # a watcher's bug must never lose a sweep
+        logger.warning(
+            "on_trial callback %s raised on the %s event (%s: %s); the sweep goes on",
+            getattr(callback, "__qualname__", type(callback).__name__),
+            event.kind,
+            type(err).__name__,
+            err,
+        )
+
+
 class SweepError(RuntimeError):
     """Some trials raised. Every other trial's record is on disk; re-running resumes the rest."""
 
@@ -113,6 +236,7 @@ def run_sweep(
     grouping: Grouping | None = None,
     study: str = "sweep",
     sweep_config=None,
+    on_trial: Callable | None = None,
 ) -> SweepResult:
     """Run ``trial_fn(config) -> TrialOutput`` for every config, resuming finished trials.
 
@@ -122,11 +246,20 @@ def run_sweep(
     given, keeps configs with different keys (e.g. shapes) out of the same group. ``grouping``
     (a :class:`~.backends.Grouping`) makes every backend run trials group by group (e.g. the
     students of one d on one shared stream); records are still written per trial.
+
+    ``on_trial`` (default: ``options.on_trial`` where the options have one, e.g.
+    :class:`CallbackOptions`) is called in this process, in order: once with a
+    :class:`SweepEvent` of kind ``"start"``, once per trial this call runs with a
+    :class:`TrialEvent` as it returns (ok or failed, on every backend), and once with a
+    :class:`SweepEvent` of kind ``"end"`` (also after failures or an interruption). Dispatch on
+    ``event.kind``. It runs between trials, so keep it quick; an exception it raises is logged as
+    a warning and the sweep goes on (records and results never depend on it).
     Raises :class:`InputError` before writing anything when the configs, the output directory
     or the scheduler are unusable, and :class:`SweepError` at the end if any trial raised.
     """
     if not isinstance(options, SweepOptions):
         raise TypeError(f"options must be SweepOptions (got {type(options).__name__})")
+    callback = resolve_callback(on_trial, options)
     configs = list(configs)
     hashes = _hash_configs(configs)
     sweep_dict = _plain_json("sweep_config", sweep_config)
@@ -144,12 +277,16 @@ def run_sweep(
     backend.open()
     try:
         with _OutDirLock(out_dir):
-            return _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict)
+            return _run(
+                trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict, callback
+            )
     finally:
         backend.close()
 
 
-def _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict) -> SweepResult:
+def _run(
+    trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict, callback=None
+) -> SweepResult:
     started, start = _now(), time.perf_counter()
     previous = None
     if options.resume:
@@ -206,6 +343,10 @@ def _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict
         "history": _history(previous),
     }
     save_json(out_dir / MANIFEST_FILE, manifest)
+    event = {"study": study, "out_dir": str(out_dir), "config": sweep_dict}
+    notify(
+        callback, SweepEvent("start", **event, counts={"total": len(configs), "skipped": n_skipped})
+    )
 
     failures: dict[str, str] = {}
     status = "interrupted"
@@ -236,6 +377,8 @@ def _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict
                         counts["run"] += 1
                         counts["rerun_corrupt"] += index in corrupt
                     bar.update()
+                    if callback is not None:
+                        notify(callback, _trial_event(index, config, hash_, outcome, study))
         status = "incomplete" if failures else "complete"
     finally:
         counts["complete"] = counts["skipped"] + counts["run"]
@@ -250,6 +393,10 @@ def _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict
             if status != "interrupted":
                 raise
             logger.exception("could not update the sweep table after an interruption")
+        finally:
+            seconds = manifest["times"]["wall_time_s"]
+            end = SweepEvent("end", **event, status=status, counts=dict(counts), seconds=seconds)
+            notify(callback, end)
     if failures:
         raise SweepError(out_dir, failures)
     records = [read_record(trial_dir(out_dir, h)) for h in hashes]
@@ -269,6 +416,20 @@ def _run(trial_fn, configs, hashes, out_dir, backend, options, study, sweep_dict
         manifest_path=out_dir / MANIFEST_FILE,
         table_path=table_path,
     )
+
+
+def _trial_event(index: int, config, hash_: str, outcome, study: str) -> TrialEvent:
+    seconds = outcome.run.get("wall_time_s")
+    common = dict(
+        index=index,
+        config_hash=hash_,
+        config=_plain_json("config", config),
+        seconds=None if seconds is None else float(seconds),
+        study=study,
+    )
+    if isinstance(outcome, TrialFailure):
+        return TrialEvent(**common, status="failed", error=outcome.error)
+    return TrialEvent(**common, status="ok", metrics=jsonable_metrics(outcome.output.metrics))
 
 
 def _now() -> str:

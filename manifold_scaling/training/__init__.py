@@ -6,7 +6,9 @@
 - ``train_online``: a fresh batch from the manifold and the teacher at every step (resolution-limited
   in N), judged by ``convergence``;
 - ``minimise_full_batch``: L-BFGS to a training set's loss minimiser (variance-limited in D, Bahri
-  et al. 2021 Sec. 2.1).
+  et al. 2021 Sec. 2.1);
+- ``levenberg_marquardt``: full-batch Gauss-Newton with adaptive damping for MSE regression, the
+  polish ``TrainConfig.gn_steps`` runs after Adam.
 """
 
 from ._config import Phase as Phase
@@ -16,6 +18,8 @@ from ._config import make_optimizer as make_optimizer
 from ._convergence import Convergence as Convergence
 from ._convergence import convergence as convergence
 from ._convergence import last_doubling_change as last_doubling_change
+from ._gauss_newton import LMResult as LMResult
+from ._gauss_newton import levenberg_marquardt as levenberg_marquardt
 from ._lbfgs import FullBatchResult as FullBatchResult
 from ._lbfgs import minimise_full_batch as minimise_full_batch
 from ._lbfgs import to_numpy as to_numpy
@@ -34,12 +38,14 @@ from ._losses import soft_cross_entropy_kl as soft_cross_entropy_kl
 __all__ = [
     "Convergence",
     "FullBatchResult",
+    "LMResult",
     "OnlineResult",
     "Phase",
     "TrainConfig",
     "TrainResult",
     "convergence",
     "last_doubling_change",
+    "levenberg_marquardt",
     "ensure_precision",
     "evaluate_loss",
     "make_loss",

@@ -24,7 +24,8 @@ class TrainConfig:
     set because the interpolation error must keep falling as D^(-4/d) (Sharma & Kaplan 2020). The
     schedule warms up over ``warmup_fraction`` of the steps, then decays (cosine) to
     ``learning_rate * final_lr_fraction``. ``lbfgs_steps`` > 0 adds a full-batch L-BFGS polish
-    after the first-order phase (Michaud et al. 2022).
+    after the first-order phase (Michaud et al. 2022); ``gn_steps`` > 0 adds a full-batch
+    Levenberg-Marquardt (Gauss-Newton) polish after it (MSE regression only; ``_gauss_newton``).
     """
 
     optimizer: Literal["adam", "adamw", "sgd", "lion"] = "adam"
@@ -39,6 +40,7 @@ class TrainConfig:
     eval_every: int = 250
     precision: Literal["float32", "float64"] = "float32"
     lbfgs_steps: int = 0
+    gn_steps: int = 0
     # A fixed budget for every training-set size (a published recipe's "40 000 steps"); None:
     # the budget grows with D as above.
     steps: int | None = None
@@ -62,6 +64,7 @@ class TrainConfig:
         check_int("train.eval_every", self.eval_every, minimum=1)
         check_choice("train.precision", self.precision, ("float32", "float64"))
         check_int("train.lbfgs_steps", self.lbfgs_steps, minimum=0)
+        check_int("train.gn_steps", self.gn_steps, minimum=0)
         if self.steps is not None:
             check_int("train.steps", self.steps, minimum=1)
         check_float("train.weight_decay", self.weight_decay, minimum=0.0)

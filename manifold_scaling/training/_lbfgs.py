@@ -41,6 +41,13 @@ def lbfgs(value, params, steps: int):
     ``value_and_grad_from_state`` reuses the value and gradient the line search already computed
     at the accepted point, so each iteration costs one evaluation plus the line search's.
     """
+    opt, step = _lbfgs_step(value)
+    (p, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
+    return p
+
+
+def _lbfgs_step(value):
+    """optax's L-BFGS and one scan step of it on ``value``: (params, state) -> (params, state)."""
     opt = optax.lbfgs()
     value_and_grad = optax.value_and_grad_from_state(value)
 
@@ -50,8 +57,27 @@ def lbfgs(value, params, steps: int):
         updates, s = opt.update(g, s, p, value=v, grad=g, value_fn=value)
         return (optax.apply_updates(p, updates), s), None
 
-    (p, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-    return p
+    return opt, step
+
+
+def lbfgs_curve(value, params, steps: int, val_fn, every: int = 1, state=None):
+    """:func:`lbfgs` that also records ``val_fn`` every ``every`` iterations (``steps`` must be a
+    multiple of ``every``), so a polish's own convergence can be judged. Returns
+    ``(params, curve, state)``, ``curve[i]`` the value after ``(i + 1) * every`` iterations;
+    passing ``state`` back (with the returned params) continues the same run."""
+    check_int("lbfgs_steps", steps, minimum=1)
+    check_int("every", every, minimum=1)
+    if steps % every:
+        raise ValueError(f"lbfgs_curve: steps={steps} is not a multiple of every={every}")
+    opt, step = _lbfgs_step(value)
+
+    def chunk(carry, _):
+        carry, _ = jax.lax.scan(step, carry, None, length=every)
+        return carry, val_fn(carry[0])
+
+    start = (params, opt.init(params) if state is None else state)
+    (p, state), curve = jax.lax.scan(chunk, start, None, length=steps // every)
+    return p, curve, state
 
 
 def refine(params, best_val, best_step, value, val_loss, steps: int, offset: int):

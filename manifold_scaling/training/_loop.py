@@ -37,6 +37,7 @@ from ._config import (
     make_optimizer,
     phase_optimizer,
 )
+from ._gauss_newton import refine_lm
 from ._lbfgs import full_batch_loss, refine, tree_where
 from ._losses import chunked_loss, make_loss, masked_loss
 
@@ -226,6 +227,17 @@ def _train_fixed(key, params, x, y, x_val, y_val, n_valid=None, *, config, steps
             config.lbfgs_steps,
             steps,
         )
+    if config.gn_steps:
+        # Levenberg-Marquardt on the MSE; its own curves are for callers of refine_lm itself.
+        if task != "regression" or loss_power != 2.0 or n_valid is not None:
+            raise ValueError(
+                "train.gn_steps: the Gauss-Newton polish fits MSE regression on an unpadded set "
+                f"(got task={task!r}, loss_power={loss_power}, padded={n_valid is not None})"
+            )
+        best_p, best_val, best_step, _ = refine_lm(
+            best_p, best_val, best_step, student_apply, x, y, val_loss, config.gn_steps,
+            steps + config.lbfgs_steps,
+        )  # fmt: skip
     best_train = source.train_point(best_p, None)
     return best_p, best_train, best_val, best_step, train_curve, val_curve
 

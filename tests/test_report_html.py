@@ -1,0 +1,210 @@
+"""``manifold-scaling report RUN_DIR``: report.md and a self-contained report.html, rendered in a
+real browser (headless Chromium), for saved runs of every study kind and a tiny fresh run."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from manifold_scaling.cli import main
+from manifold_scaling.configs import config_to_dict
+from manifold_scaling.report import verdict_table
+from manifold_scaling.sharing import PUBLISHED, match_published, report
+from manifold_scaling.studies.presets import BAHRI2021
+from manifold_scaling.studies.protocol import load_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+SAVED = ROOT / "notebooks" / "data"
+SAVED_RUNS = sorted(p.parent for p in SAVED.glob("**/summary.json"))
+FIGURE = ROOT / "docs" / "figures" / "loss_vs_size.png"  # any real PNG of this project
+
+TINY = [
+    "--dims", "2", "--sizes", "32", "64", "128", "--seeds", "1", "--ambient-dim", "6",
+    "--width", "16", "--steps-per-point", "2", "--min-steps", "200", "--max-steps", "300",
+    "--n-test", "256", "--n-val", "64", "--bootstrap", "50", "--no-progress",
+]  # fmt: skip
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _browser(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}", *args,
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+class _Cells(html.parser.HTMLParser):
+    """The text of every table cell of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _table_cells(markdown_table: str) -> list[str]:
+    return [
+        c.strip()
+        for line in markdown_table.splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+        for c in line.strip().strip("|").split("|")
+    ]
+
+
+@pytest.fixture
+def saved_run(tmp_path):
+    """The saved main job (``notebooks/data/reproduce``) with one real figure in place."""
+    run = tmp_path / "reproduce"
+    run.mkdir()
+    shutil.copy(SAVED / "reproduce" / "summary.json", run / "summary.json")
+    shutil.copy(FIGURE, run / "loss_vs_size.png")  # the others stay listed but missing
+    return run
+
+
+def test_writes_both_files_with_the_verdict_table(saved_run):
+    md_path, html_path = report(saved_run)
+    assert (md_path, html_path) == (saved_run / "report.md", saved_run / "report.html")
+    md = md_path.read_text(encoding="utf-8")
+    table = verdict_table(load_summary(saved_run), alpha_name="α_D")
+    assert table.splitlines()[0] in md and all(line in md for line in table.splitlines())
+    # network rows first, then the learners'
+    learners = [line.split("|")[2].strip() for line in table.splitlines()[2:] if "|" in line]
+    assert learners[: learners.count("network")] == ["network"] * learners.count("network")
+    assert "![loss_vs_size](loss_vs_size.png)" in md
+    assert "`local_slopes.png` is listed in summary.json but missing" in md
+    for section in ("## Verdict", "## Diagnostics", "## Provenance", "excluded cells:"):
+        assert section in md
+    summary = json.loads((saved_run / "summary.json").read_text())
+    assert summary["provenance"]["versions"]["jax"] in md
+    page = html_path.read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 1
+    assert "<link" not in page and "<script" not in page and 'src="http' not in page
+    assert "url(" not in page  # no CSS resources either
+
+
+def test_html_renders_in_headless_chromium(saved_run, tmp_path):
+    if _chromium() is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium): cannot render HTML")
+    _, html_path = report(saved_run)
+    shot = tmp_path / "shot.png"
+    done = _browser(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", html_path.as_uri())
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.shape == (1600, 1200)
+    assert pixels.std() > 10.0, "the screenshot is blank"
+    dom = _browser(tmp_path, "--dump-dom", html_path.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    parser = _Cells()
+    parser.feed(dom.stdout)
+    expected = _table_cells(verdict_table(load_summary(saved_run), alpha_name="α_D"))
+    missing = [c for c in expected if c not in parser.cells]
+    assert not missing, missing[:5]
+    assert "<img" in dom.stdout and "data:image/png;base64," in dom.stdout
+
+
+@pytest.mark.parametrize("run", SAVED_RUNS, ids=lambda p: str(p.relative_to(SAVED)))
+def test_every_saved_study_kind(run, tmp_path):
+    md_path, html_path = report(run, out=tmp_path / "out")
+    assert md_path.parent == tmp_path / "out" and html_path.is_file()
+    study = json.loads((run / "summary.json").read_text())["study"]
+    assert md_path.read_text(encoding="utf-8").startswith(f"# {study} report: {run.name}")
+    assert not (run / "report.md").exists()  # --out: nothing written beside the run
+
+
+def test_published_values_by_recorded_preset():
+    summary = load_summary(SAVED / "sharma-kaplan2020")
+    match = match_published(summary)
+    assert match is not None and match.setup is PUBLISHED["sharma-kaplan2020"]
+    assert match.differences == ("budget_fractions",) and not match.setup_differences
+    assert match_published(load_summary(SAVED / "reproduce")) is None
+
+
+def test_published_values_by_config(tmp_path):
+    """A run whose config is the bahri2021 preset at a smaller scale, with no preset recorded."""
+    data = json.loads((SAVED / "reproduce" / "summary.json").read_text())
+    data["config"] = {**config_to_dict(BAHRI2021), "dims": [2, 3, 4], "seeds": 2}
+    run = tmp_path / "bahri"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps(data))
+    match = match_published(load_summary(run))
+    assert match is not None and match.setup.preset == "bahri2021"
+    assert set(match.differences) == {"dims", "seeds"}
+    md = report(run)[0].read_text(encoding="utf-8")
+    assert "## Published values beside ours" in md and "arXiv:2102.06701" in md
+    # Fig. 1b (second-hand): 4/alpha_D = 3.3 at d = 2, i.e. alpha_D = 1.21, alpha/(4/d) = 0.61
+    assert "| 1.21 | 0.61 | 4/α_D ≈ 3.3 |" in md and "| 0.93 | 0.70 | 4/α_D ≈ 4.3 |" in md
+    data["config"]["student"]["width"] = 64  # a different setup: no match
+    (run / "summary.json").write_text(json.dumps(data))
+    assert match_published(load_summary(run)) is None
+
+
+def test_html_escapes_the_summary(tmp_path):
+    data = json.loads((SAVED / "variance-limited" / "summary.json").read_text())
+    data["results"][0]["reading"] = "<script>alert('x')</script> & <b>"
+    data["study"] = "variance-limited <i>"
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps(data))
+    page = report(run)[1].read_text(encoding="utf-8")
+    assert "<script" not in page and "<b>" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;" in page
+
+
+def test_a_tiny_run_through_the_cli(tmp_path, capsys):
+    run, out = tmp_path / "run", tmp_path / "shared"
+    assert main(["data-scaling", *TINY, "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"Wrote {out / 'report.md'}, {out / 'report.html'}"
+    md = (out / "report.md").read_text(encoding="utf-8")
+    figures = load_summary(run).figures
+    assert figures and all(f"![{name}](../run/{file})" in md for name, file in figures.items())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == len(figures)
+    assert "master seed" in md and "| device_kind |" in md
+
+
+@pytest.mark.parametrize("kind", ["empty", "missing", "file"])
+def test_a_folder_without_a_run(kind, tmp_path, capsys):
+    target = tmp_path / "not-a-run"
+    if kind == "empty":
+        target.mkdir()
+        (target / "notes.txt").write_text("no summary here")
+    elif kind == "file":
+        target.write_text("{}")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["report", str(target), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("manifold-scaling report: error: RUN_DIR: ")
+    assert str(target) in err and "summary.json" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
