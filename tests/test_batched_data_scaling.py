@@ -102,6 +102,7 @@ def test_batch_key_groups_replicates_whose_teachers_differ():
     assert batch_key(classify) != batch_key(_config())
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_the_main_job_trains_one_program_per_d():
     from manifold_scaling.studies.base import replicates
     from manifold_scaling.studies.presets import REPRODUCE
@@ -208,6 +209,7 @@ def test_padded_sets_refuse_budgets_that_differ(train, sizes):
         )  # fmt: skip
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_batched_sizes_and_replicates_match_each_trial_alone(alone):
     batched = run_trials(CONFIGS, batched=True)
     for got, want in zip(batched, alone):

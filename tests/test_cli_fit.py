@@ -121,6 +121,7 @@ def test_missing_file(tmp_path, capsys):
     assert "LOSSES.csv: no such file" in err
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_console_script_subprocess(tmp_path):
     """The real entry point in a fresh process: a bad row gives exit 2 and no traceback."""
     csv = tmp_path / "losses.csv"

@@ -208,3 +208,20 @@ def test_bad_values_are_one_line_naming_the_flag(command, argv, flag, tmp_path, 
 def test_messages_name_flags_not_fields(capsys):
     err = _fails(capsys, "data-scaling", "--min-steps", "500", "--max-steps", "100")
     assert "--min-steps" in err and "train." not in err
+
+
+def test_light_commands_start_without_the_studies_and_the_bootstrap_default_is_the_studies():
+    """`intrinsic-dim` and `fit` build their own parser only, so they start without JAX; the
+    --bootstrap default they show is the studies' own."""
+    import subprocess
+    import sys
+
+    from manifold_scaling.cli._flags import DEFAULT_BOOTSTRAP
+
+    assert DEFAULT_BOOTSTRAP == DataScalingConfig().n_bootstrap
+    code = (
+        "import sys; from manifold_scaling.cli import main; main(['intrinsic-dim', '--help']); "
+        "print(sorted(m for m in ('jax', 'manifold_scaling.studies') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

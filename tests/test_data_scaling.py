@@ -185,6 +185,7 @@ def test_config_file_errors_and_unreachable_scheduler(tmp_path, capsys):
     assert not (out / "trials").exists()
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_devices_backend_on_two_host_devices_matches_local(tiny_run, tmp_path):
     """Student batches sharded over 2 forced CPU devices agree with the local run to float
     tolerance (a vmapped program is not bit-identical to a per-trial one; local, dask and

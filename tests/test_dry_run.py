@@ -118,6 +118,7 @@ def test_model_scaling_dry_run_groups_as_the_study_does(capsys, monkeypatch, tmp
     assert got["optimiser steps"] == sum(t.steps for t in trials) == 6 * (500 + 1000)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_variance_limited_counts_its_shared_warm_start_once(
     capsys, monkeypatch, tmp_path, fake_probe
 ):

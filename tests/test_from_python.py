@@ -213,6 +213,7 @@ def test_the_doc_has_five_snippets():
     assert len(_snippets()) == 5
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_the_doc_snippets_run_as_written(tmp_path, monkeypatch):
     import matplotlib
 

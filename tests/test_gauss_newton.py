@@ -96,6 +96,7 @@ def test_a_non_finite_step_changes_nothing():
     np.testing.assert_allclose(res.damping, 1e-3 * 2.0 ** (4 * np.arange(1, 4)), rtol=1e-5)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_lm_on_the_relu_student_records_its_validation_curve_and_keeps_its_best_point():
     x, y = _toy(2, 32)
     xv, yv = _toy(7, 64)
@@ -113,6 +114,7 @@ def test_lm_on_the_relu_student_records_its_validation_curve_and_keeps_its_best_
     assert float(val(res.best_params)) == pytest.approx(float(res.best_val), rel=1e-5)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_gn_polish_after_adam_never_hurts_validation():
     x, y = _toy(9, 64)
     xv, yv = _toy(10, 128)
@@ -131,3 +133,13 @@ def test_gn_polish_after_adam_never_hurts_validation():
 def test_gn_steps_is_validated():
     with pytest.raises(InputError, match="gn_steps"):
         TrainConfig(gn_steps=-1)
+
+
+def test_gn_steps_flag_sets_the_config_and_refuses_bad_values(tmp_path, capsys):
+    from manifold_scaling.cli import config_from_argv, main
+
+    config = config_from_argv("data-scaling", ["--gn-steps", "7", "--out", str(tmp_path)])
+    assert config.train.gn_steps == 7
+    assert main(["data-scaling", "--gn-steps", "-1", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "--gn-steps" in err and ">= 0" in err and "Traceback" not in err

@@ -258,18 +258,21 @@ def test_data_scaling_trial(x64):
     _check(run(config).metrics, DATA_SCALING)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_model_scaling_trial(x64):
     x64(False)
     run, config = _model_scaling_trial()
     _check(run(config).metrics, MODEL_SCALING)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_variance_limited_trial(x64):
     x64(True)  # the variance-limited study runs in float64 (the trial would switch it on itself)
     run, config = _variance_limited_trial()
     _check(run(config).metrics, VARIANCE_LIMITED)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_digits_trial(x64):
     x64(False)
     run, config = _digits_trial()

@@ -75,6 +75,7 @@ def _benchmark():
     return module
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_pipeline_coverage_through_the_cell_rule_with_selection():
     """Whole simulated studies (12 teachers, D = 64, 256, 1024; an optimisation excess more
     likely and larger at large D, ``val_tail_dlog`` tracking it) through ``analyse_curve`` with

@@ -58,6 +58,7 @@ def test_config_rejects_bad_input():
         JointScalingConfig(base=replace(JOINT_BASE, dims=(2, 3)))
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_compute_frontier_end_to_end(tmp_path):
     out = tmp_path / "cf"
     args = [

@@ -28,6 +28,7 @@ def scan(tmp_path_factory):
     return json.loads((out / "summary.json").read_text()), out
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_smoothness_scan_rows_and_verdict(scan):
     summary, out = scan
     rows = summary["results"]
@@ -54,6 +55,7 @@ def test_smoothness_scan_rows_and_verdict(scan):
     assert (out / "smoothness.png").stat().st_size > 1000
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_reference_learners_share_the_networks_data(scan):
     _, out = scan
     trials = [json.loads(x) for x in (out / "trials.jsonl").read_text().splitlines()]

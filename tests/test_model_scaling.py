@@ -38,6 +38,7 @@ def tiny_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_summary_has_the_data_scaling_fields_and_per_point_convergence(tiny_run):
     summary = json.loads((tiny_run / "summary.json").read_text())
     assert summary["study"] == "model-scaling"
@@ -69,6 +70,7 @@ def test_summary_has_the_data_scaling_fields_and_per_point_convergence(tiny_run)
     assert len(rows) == 2 * 3 * 2
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_rerun_resumes_with_identical_numbers(tiny_run):
     before = json.loads((tiny_run / "summary.json").read_text())
     assert (

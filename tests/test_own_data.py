@@ -190,6 +190,7 @@ def _curved_sheet(n, seed=0):
     return x.astype(np.float32), np.sin(2 * z[:, 0]) + np.cos(3 * z[:, 1])
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
     """A 2-D latent in 5 dimensions, 300 points: run_own_data on the arrays (a DataFrame and a
     Series when pandas is there) and the command on the same arrays saved to files, same seed."""

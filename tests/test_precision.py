@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 CODE = """
 import jax, numpy as np
 if {x64}:
@@ -27,6 +29,7 @@ def _run(x64: bool) -> str:
     return out.stdout.split()
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_draws_do_not_depend_on_x64_mode():
     a, b = _run(False), _run(True)
     for u, v in zip(a, b):

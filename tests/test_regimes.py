@@ -70,6 +70,7 @@ def test_variance_analysis_says_when_it_is_not_one_over_d(key):
     assert "inconsistent with D^-1" in verdict.reading and "lies below" in verdict.reading
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_variance_trial_lands_in_the_minimiser_of_its_training_set():
     config = VarianceLimitedConfig(
         d=2,
@@ -184,6 +185,7 @@ def test_ambient_cli_bad_input(args, needle, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_ambient_invariance_end_to_end(tmp_path):
     out = tmp_path / "amb"
     args = [

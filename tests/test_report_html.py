@@ -180,6 +180,7 @@ def test_html_escapes_the_summary(tmp_path):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;" in page
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_a_tiny_run_through_the_cli(tmp_path, capsys):
     run, out = tmp_path / "run", tmp_path / "shared"
     assert main(["data-scaling", *TINY, "--out", str(run)]) == 0

@@ -68,6 +68,7 @@ def test_layer_dims_bad_inputs(tiny_run, tmp_path, capsys):
     assert "Traceback" not in err and "--dims/--size/--replicate" in err
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_digits_trial_learns_and_records_cross_entropy():
     from manifold_scaling.studies.digits import DigitsTrial, run_digits_trial
 

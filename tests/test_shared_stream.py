@@ -64,12 +64,14 @@ def group():
     return trials, run_online_group(trials)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_a_group_gives_each_student_what_it_gets_alone(group):
     trials, together = group
     for trial, out in zip(trials, together):
         _close(out, run_online_trial(trial))
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_a_student_does_not_depend_on_the_rest_of_its_group(group):
     trials, together = group
     # another composition: one replicate, the widths in the other order
@@ -78,6 +80,7 @@ def test_a_student_does_not_depend_on_the_rest_of_its_group(group):
         _close(out, together[trials.index(trial)])
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_widths_of_a_replicate_share_its_stream_and_sets(group):
     trials, together = group
     a, b = together[0], together[2]  # widths 3 and 6 of replicate (1, 7)
@@ -88,6 +91,7 @@ def test_widths_of_a_replicate_share_its_stream_and_sets(group):
     assert online_group_key(trials[0]) != online_group_key(replace(trials[0], steps=250))
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_replicates_with_calibrated_teacher_gains_share_one_program():
     # the R^2 rule gives each replicate its own gain: it lives in the weights, not the program
     trials = [
@@ -105,6 +109,7 @@ def test_a_group_refuses_trials_that_cannot_share_a_program():
         run_online_group([_trial(), _trial(steps=250)])
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_float64_group_matches_alone_closely():
     import jax
 
@@ -118,6 +123,7 @@ def test_float64_group_matches_alone_closely():
         jax.config.update("jax_enable_x64", before)
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_phases_run_in_order_and_count_their_steps_and_samples():
     phases = (Phase(100, 32, 1e-2), Phase(50, 128, 1e-2), Phase(50, 256, 1e-3))
     out = run_online_trial(_trial(phases=phases))
@@ -134,6 +140,7 @@ def test_phases_run_in_order_and_count_their_steps_and_samples():
     )
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_budget_fraction_scales_every_phase_and_is_recorded():
     config = replace(SHARMA_KAPLAN2020, dims=(3,), seeds=2, budget_fractions=(0.01, 0.1))
     trials = trial_configs(config)
@@ -196,6 +203,7 @@ def preset_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_preset_run_records_preset_overrides_and_alpha_per_budget(preset_run):
     summary = json.loads((preset_run / "summary.json").read_text())
     assert summary["preset"] == "sharma-kaplan2020"
@@ -215,6 +223,7 @@ def test_preset_run_records_preset_overrides_and_alpha_per_budget(preset_run):
     assert "alpha_vs_budget" in summary["figures"]
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_preset_run_resumes_without_running_anything(preset_run, capsys):
     assert main(["model-scaling", *TINY_PRESET, "--out", str(preset_run)]) == 0
     summary = json.loads((preset_run / "summary.json").read_text())
@@ -299,6 +308,7 @@ def test_devices_backend_shards_the_replicates_of_a_group_over_two_devices(tmp_p
 def test_benchmark_device_check_runs_in_its_cpu_form(tmp_path):
     script = Path(__file__).parents[1] / "benchmarks" / "device_check.sh"
     env = {**os.environ, "DEVICE_CHECK_OUT": str(tmp_path), "DEVICE_CHECK_SIZE": "tiny"}
+    env["PYTHON"] = sys.executable  # the interpreter running the tests, activated or not
     proc = subprocess.run(
         ["bash", str(script)], env=env, capture_output=True, text=True, timeout=900
     )

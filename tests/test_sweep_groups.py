@@ -70,6 +70,7 @@ def test_dask_runs_one_task_per_group(tmp_path, ungrouped):
     assert len(load_records(tmp_path / "dask")) == 6
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_submitit_runs_one_job_per_group(tmp_path, monkeypatch, ungrouped):
     pytest.importorskip("submitit")
     monkeypatch.setenv(

@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
 
@@ -44,6 +46,7 @@ def _sweep(out):
     )
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_sigkilled_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     script = tmp_path / "sweep.py"
     script.write_text(textwrap.dedent(_SCRIPT))

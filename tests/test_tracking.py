@@ -124,6 +124,7 @@ def _tiny_data_scaling():
     )
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_mlflow_tracker_end_to_end(tmp_path):
     pytest.importorskip(
         "mlflow", reason="MLflow is an extra: pip install 'manifold_scaling[mlflow]'"

@@ -102,6 +102,7 @@ def test_steps_grow_with_d():
     assert cfg.steps_for(10**6) == 20000
 
 
+@pytest.mark.integration  # slow tier: runs in .ci/run's second pytest
 def test_lbfgs_refinement_never_hurts_validation(key):
     x, y = _toy(key, 48)
     xv, yv = _toy(jax.random.key(1), 128)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import re
 import sys
 
 from ..errors import InputError
 from ..sweep.runner import SweepError
-from ._flags import as_typed, harmonise, typed_spelling
-from .sweeps import BOOTSTRAP, SWEEPS
-from .sweeps import register as register_sweep
+from ._flags import DEFAULT_BOOTSTRAP, as_typed, harmonise, typed_spelling
 
-# Subcommands, in the order ``--help`` lists them: a sweep in ``sweeps.SWEEPS`` or a module. A
-# module that fails to import (an optional dependency missing) is skipped rather than breaking
-# every other command.
+# Subcommands, in the order ``--help`` lists them: a module of this package (``fit``,
+# ``intrinsic-dim``, ...) or else a sweep in ``sweeps.SWEEPS``.
 _SUBCOMMANDS = (
     "reproduce",
     "data-scaling",
@@ -86,7 +84,10 @@ def version() -> str:
         return __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only`` a subcommand's name, that subcommand alone (what
+    ``main`` builds for a command that names one: ``intrinsic-dim`` and ``fit`` then start without
+    importing the studies, and so without JAX)."""
     parser = _Parser(
         prog="manifold-scaling",
         description="Resolution-limited scaling laboratory: does test loss fall as D^(-4/d)?",
@@ -94,32 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"manifold-scaling {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Subparser)
-    for name in _SUBCOMMANDS:
-        if name in SWEEPS:
+    for name in _SUBCOMMANDS if only is None else (only,):
+        module_name = f"{__name__}.{name.replace('-', '_')}"
+        if importlib.util.find_spec(module_name) is None:  # not a module: a sweep of the table
+            from .sweeps import register as register_sweep
+
             register_sweep(subparsers, name)
             continue
-        module_name = f"{__name__}.{name.replace('-', '_')}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name and err.name.startswith(module_name):
-                continue  # not written yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     for sub in subparsers.choices.values():  # one spelling per concept, whoever added the flag
-        harmonise(sub, bootstrap=BOOTSTRAP)
+        harmonise(sub, bootstrap=DEFAULT_BOOTSTRAP)
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names (its first word that is not a flag), if it is one."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in _SUBCOMMANDS else None
 
 
 def config_from_argv(command: str, argv: list[str]):
     """The config sweep ``command`` would run with ``argv``, without running it."""
-    args = build_parser().parse_args([command, *argv])
+    args = build_parser(only=command).parse_args([command, *argv])
     return args.make_config(args)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    parser = build_parser(only=_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or a one-line parse error already printed

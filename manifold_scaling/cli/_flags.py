@@ -51,7 +51,14 @@ NESTED = {
     "--max-steps": ("train.max_steps", "most optimiser steps per student"),
     "--precision": ("train.precision", "float32 | float64"),
     "--lbfgs-steps": ("train.lbfgs_steps", "full-batch L-BFGS refinement steps"),
+    "--gn-steps": (
+        "train.gn_steps",
+        "full-batch Levenberg-Marquardt (Gauss-Newton) polish steps after Adam (MSE regression)",
+    ),
 }
+# Every study's default bootstrap resamples (``DataScalingConfig().n_bootstrap``; a test pins the
+# two together): ``--bootstrap`` shows it on every command without importing the studies.
+DEFAULT_BOOTSTRAP = 1000
 # Top-level fields whose flag is not their name (metadata aside): the one spelling of each concept
 # across commands (``ALIASES``), e.g. variance-limited's single ``d`` is ``--dims`` as elsewhere.
 RENAMES = {
@@ -78,7 +85,14 @@ _CLI_HELP = {
 }
 FLATTEN = ("base",)
 # Integer fields where 0 means something (no ambient space, no L-BFGS); every other must be >= 1.
-_ZERO_OK = {"seed", "ambient_dim", "lbfgs_steps", "population_lbfgs_steps", "layer_id_k"}
+_ZERO_OK = {
+    "seed",
+    "ambient_dim",
+    "lbfgs_steps",
+    "gn_steps",
+    "population_lbfgs_steps",
+    "layer_id_k",
+}
 _GROUPS = {
     "latent": "manifold",
     "ambient_dim": "manifold",

@@ -212,7 +212,7 @@ def four_over_alpha_plot(
     ds = [num(r.get("d")) for r in results if math.isfinite(num(r.get("d")))]
     top = (max(ds) if ds else 8.0) + 3.0
     ylim = (0.0, top)
-    seen, shaded = set(), set()
+    seen, shaded, missing = set(), set(), {}
     config = summary.get("config") if isinstance(summary.get("config"), dict) else {}
     power = num(config.get("loss_power", 2.0))
     for res in results:
@@ -244,6 +244,7 @@ def four_over_alpha_plot(
             log.warning(
                 "4/alpha vs d, d=%s %s: alpha=%r cannot be drawn", d, name, res.get("alpha")
             )
+            missing.setdefault(name, []).append(d)
             continue
         a_lo, a_hi = interval(res.get("alpha_ci"))
         hi = 4.0 / a_lo / scale if math.isfinite(a_lo) and a_lo > 0 else math.inf
@@ -254,6 +255,11 @@ def four_over_alpha_plot(
             if name not in seen else None, what="4/alpha vs d",
         )  # fmt: skip
         seen.add(name)
+    for name, ds in missing.items():  # say who is absent, and where, instead of a silent gap
+        label, color, marker = learner_style(name)
+        where = ", ".join(f"{d:g}" for d in sorted(set(ds)))
+        ax.plot([], [], linestyle="none", marker=marker, mfc="none", color=color,
+                label=f"{label}: no exponent at d = {where}")  # fmt: skip
     grid = np.linspace(0, top, 10)
     ax.plot(grid, grid, "k--", lw=1, label="4/α = d (piecewise-linear)")
     ax.set_xlim(0, top)
@@ -261,7 +267,7 @@ def four_over_alpha_plot(
     ax.set_xlabel("intrinsic dimension d")
     ax.set_ylabel(f"4 / {alpha_label}")
     ax.set_title("Exponent vs intrinsic dimension")
-    legend(ax, fontsize=7, loc="lower right")
+    legend(ax, fontsize=7, loc="upper left")
     return finish(fig, owned)
 
 
