@@ -24,12 +24,17 @@ def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
     learners = any(v.learner for v in verdicts)
     if learners:  # the decisive rows (the network's) first, then each learner's
         verdicts = sorted(verdicts, key=lambda v: (_ORDER.get(v.learner or "network", 3), v.d))
+    # Rows of one d that differ by a study's setting (a teacher's nu, a budget fraction) say it.
+    settings = [_setting(v) for v in verdicts]
+    varied = len(set(settings)) > 1
     lines = [
-        f"| d |{' learner |' if learners else ''} {alpha_name} | 90 % interval | replicates | "
-        "read against (band) | agreement | fit window (decades) | reading |",
-        "|---|" + ("---|" if learners else "") + "---|---|---|---|---|---|---|",
-    ]
-    for v in verdicts:
+        f"| d |{' setting |' if varied else ''}{' learner |' if learners else ''} {alpha_name} | "
+        "90 % interval | replicates | read against (band) | agreement | fit window (decades) | "
+        "reading |",
+        "|---|" + ("---|" if varied else "") + ("---|" if learners else "")
+        + "---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for v, setting in zip(verdicts, settings):
         ci = v.alpha_ci
         win = (
             f"{v.fit_window[0]:g}–{v.fit_window[1]:g} ({v.window_decades:.2f})"
@@ -42,13 +47,27 @@ def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
         call = v.agreement.value if v.agreement is not None else "no test"
         n = len(v.alpha_replicates) or ("1" if v.alpha is not None else "–")
         lines.append(
-            f"| {v.d:g} |{' ' + (v.learner or '') + ' |' if learners else ''} "
+            f"| {v.d:g} |{' ' + setting + ' |' if varied else ''}"
+            f"{' ' + (v.learner or '') + ' |' if learners else ''} "
             f"{_fmt(v.alpha)} | {interval} | {n} | {against} | {call} | {win} | {v.reading} |"
         )
     pooled = _pooled(summary)
     if pooled is not None or (learners and "pooled" in _fields(summary)):
         lines += ["", render_pooled(pooled)]
     return "\n".join(lines)
+
+
+def _setting(v: Verdict) -> str:
+    """What besides d and the learner sets a row apart: its settings (``nu = 0.5``), or its
+    budget fraction when it is not the full budget."""
+    parts = [
+        f"{'ν' if k == 'nu' else k} = {val:g}" if isinstance(val, int | float) else f"{k} = {val}"
+        for k, val in (v.settings or {}).items()
+        if k != "d"
+    ]
+    if not parts and v.budget_fraction not in (None, 1.0):
+        parts = [f"budget × {v.budget_fraction:g}"]
+    return ", ".join(parts)
 
 
 def _fields(summary) -> dict:

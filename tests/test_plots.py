@@ -168,11 +168,22 @@ def _smoothness_summary(bad=False):
     rows = []
     for nu in (0.5, 3.5):
         for learner in ("network", "simplex", "kernel"):
-            r = {**_result(2), "nu": nu, "learner": learner}
+            r = {**_result(2), "nu": nu, "learner": learner, "variant": f"nu_{nu:g}"}
             if bad and learner == "network":
                 r["alpha"], r["alpha_ci"] = (float("nan"), None) if nu < 1 else (1.0, [1.2, 1.4])
             rows.append(r)
     return {"study": "smoothness-scan", "results": rows}
+
+
+def _smoothness_rows():
+    """Trials of both teachers (nu = 3.5 ten times smaller), with every learner's loss."""
+    rows = []
+    for nu in (0.5, 3.5):
+        for r in _rows([2]):
+            loss = r["test_loss"] * (1.0 if nu < 1 else 0.1)
+            rows.append({**r, "variant": f"nu_{nu:g}", "test_loss": loss,
+                         "simplex_test_loss": 2 * loss, "kernel_test_loss": 0.5 * loss})  # fmt: skip
+    return rows
 
 
 SUMMARY = {"study": "data-scaling", "results": [_result(2), _result(4)]}
@@ -186,7 +197,11 @@ PLOTS = [
         lambda ax: plots.loss_vs_size_panels(SUMMARY, ROWS, ax=ax),
         len({r["d"] for r in SUMMARY["results"]}),
     ),
-    ("local_slope_plot", lambda ax: plots.local_slope_plot(SUMMARY, ax=ax), 1),
+    (
+        "local_slope_plot",
+        lambda ax: plots.local_slope_plot(SUMMARY, ax=ax),
+        len({r["d"] for r in SUMMARY["results"]}),
+    ),
     ("four_over_alpha_plot", lambda ax: plots.four_over_alpha_plot(SUMMARY, ax=ax), 1),
     ("loss_vs_params", lambda ax: plots.loss_vs_params(SUMMARY, ROWS, ax=ax), 1),
     (
@@ -217,6 +232,11 @@ PLOTS = [
     ("estimate_vs_scale_plot", lambda ax: plots.estimate_vs_scale_plot(_id_curves(), ax=ax), 1),
     ("umap_views", lambda ax: plots.umap_views(*_panels(), ax=ax), 2),
     ("smoothness_plot", lambda ax: plots.smoothness_plot(_smoothness_summary(), ax=ax), 1),
+    (
+        "smoothness_loss_plot",
+        lambda ax: plots.smoothness_loss_plot(_smoothness_summary(), _smoothness_rows(), ax=ax),
+        1,
+    ),
     ("alpha_vs_budget", lambda ax: plots.alpha_vs_budget(_budget_summary(), ax=ax), 1),
 ]
 
@@ -242,8 +262,9 @@ def test_alpha_vs_budget_draws_each_fitted_fraction():
 
 
 def test_smoothness_figures_survive_missing_and_inverted_intervals(tmp_path, caplog):
-    written = plots.smoothness_figures(_smoothness_summary(bad=True), _rows([2]), tmp_path)
+    written = plots.smoothness_figures(_smoothness_summary(bad=True), _smoothness_rows(), tmp_path)
     assert "smoothness" in written and (tmp_path / written["smoothness"]).stat().st_size > 1000
+    assert "loss_vs_size" in written
     assert _warnings(caplog)
 
 
@@ -503,3 +524,24 @@ def test_four_over_alpha_puts_every_learner_on_the_same_scale():
     ys = {round(float(c.lines[0].get_xdata()[0]), 2): float(c.lines[0].get_ydata()[0])
           for c in fig.axes[0].containers}  # fmt: skip
     assert ys == {2.0: pytest.approx(4.0), 2.2: pytest.approx(2.0)}
+
+
+def test_smoothness_loss_plot_draws_one_line_per_teacher_and_learner_with_two_legends():
+    """Colour says nu, marker and line style say the learner: 2 nu x 3 learners = 6 lines of
+    data, and the legend names each nu and each learner once."""
+    fig = plots.smoothness_loss_plot(_smoothness_summary(), _smoothness_rows())
+    (ax,) = fig.axes
+    data = [ln for ln in ax.lines if len(ln.get_xdata())]
+    assert len(data) == 6
+    assert len({(ln.get_color(), ln.get_marker(), ln.get_linestyle()) for ln in data}) == 6
+    assert {ln.get_color() for ln in data if ln.get_marker() == "o"} == {
+        ln.get_color() for ln in data if ln.get_marker() == "s"
+    }  # the same two nu colours for network and simplex
+    labels = _legend_labels(ax)
+    assert {"ν = 0.5", "ν = 3.5"} <= set(labels) and len(labels) == 5
+
+
+def test_smoothness_plot_names_the_learners_without_an_exponent():
+    fig = plots.smoothness_plot(_smoothness_summary(bad=True))
+    labels = _legend_labels(fig.axes[0])
+    assert any(lab.startswith("network: no exponent at ν=0.5, d=2") for lab in labels), labels

@@ -102,12 +102,7 @@ def _finite(x) -> bool:
 def _report_model_scaling(summary: dict) -> str:
     results = summary["results"]
     fractions = sorted({r.get("budget_fraction", 1.0) for r in results})
-    if len(fractions) > 1:  # label each row by its budget, as the variants label theirs
-        results = [
-            {**r, "reading": f"[budget {r.get('budget_fraction', 1.0):g}] {r['reading']}"}
-            for r in results
-        ]
-    lines = [_tables({**summary, "results": results}, alpha_name="α_N", slopes="as N grows"), ""]
+    lines = [_tables(summary, alpha_name="α_N", slopes="as N grows"), ""]
     for res in summary["results"]:
         flags = ", ".join(
             f"N={p['size']}: {'converged' if p['passes'] else 'NOT converged'} "
@@ -163,11 +158,7 @@ def _report_variants(summary: dict) -> str:
 
 def _report_smoothness(summary: dict) -> str:
     """The verdict table per (nu, d, learner) and, per d, which line the network follows."""
-    rows = [
-        {**r, "reading": f"[nu = {r['nu']:g}, {r.get('learner') or 'network'}] {r['reading']}"}
-        for r in summary["results"]
-    ]
-    lines = [verdict_table({"results": rows}), ""]
+    lines = [verdict_table(summary), ""]
     for v in summary.get("verdicts", []):
         pts = ", ".join(
             f"nu={p['nu']:g}: {_num(p['alpha_d_over_2'], '.2f')} (lines {p['piecewise_linear']:g}"

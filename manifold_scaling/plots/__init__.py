@@ -22,6 +22,7 @@ from .regimes import joint_fit_plot as joint_fit_plot
 from .regimes import loss_vs_params as loss_vs_params
 from .regimes import model_scaling_figures as model_scaling_figures
 from .regimes import smoothness_figures as smoothness_figures
+from .regimes import smoothness_loss_plot as smoothness_loss_plot
 from .regimes import smoothness_plot as smoothness_plot
 from .regimes import variance_limited_figures as variance_limited_figures
 from .regimes import variance_limited_plot as variance_limited_plot
@@ -48,6 +49,7 @@ __all__ = [
     "variants_loss_plot",
     "joint_fit_plot",
     "smoothness_plot",
+    "smoothness_loss_plot",
     "estimate_vs_scale_plot",
     "umap_views",
     # writers: the only functions that touch disk

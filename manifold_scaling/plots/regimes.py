@@ -25,6 +25,7 @@ from ._style import (
     fmt,
     geometric_means,
     interval,
+    learner_loss_key,
     learner_style,
     legend,
     log_scale,
@@ -429,6 +430,7 @@ def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
     ylim = (0.0, 5.0)
     ax.plot(nus, np.minimum(nus, 2.0), "-", color="black", lw=1, label="min(ν, 2) piecewise-linear")
     offsets = {"network": 0.0, "simplex": -0.12, "kernel": 0.12}
+    missing = {}  # learner -> the (nu, d) without an exponent, said in the legend
     for j, d in enumerate(dims):
         ax.plot(nus, np.minimum(nus, d + 1.0), ls=("--", ":", "-.")[j % 3], color="gray", lw=1,
                 label=f"min(ν, {d + 1:g}) kernel, d={d:g}")  # fmt: skip
@@ -437,23 +439,72 @@ def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
             pts = [
                 r for r in rows if r.get("d") == d and (r.get("learner") or "network") == learner
             ]
-            for i, r in enumerate(sorted(pts, key=lambda r: num(r.get("nu")))):
+            labelled = False
+            for r in sorted(pts, key=lambda r: num(r.get("nu"))):
                 alpha, nu = num(r.get("alpha")), num(r.get("nu"))
                 if not (math.isfinite(alpha) and math.isfinite(nu)):
                     log.warning("smoothness scan d=%s %s nu=%s: no alpha", d, learner, r.get("nu"))
+                    missing.setdefault(learner, []).append(f"ν={nu:g}, d={d:g}")
                     continue
                 lo, hi = interval(r.get("alpha_ci"))
                 x = nu + shift + 0.05 * j
                 clipped_errorbar(
                     ax, x, alpha * d / 2, lo * d / 2, hi * d / 2, ylim=ylim, color=color,
-                    marker=marker, label=f"{name}, d={d:g}" if i == 0 else None,
+                    marker=marker, label=None if labelled else f"{name}, d={d:g}",
                     what=f"smoothness scan d={d} {learner}", filled=j % 2 == 0,
                 )  # fmt: skip
+                labelled = True
+    for learner, where in missing.items():
+        name, color, marker = learner_style(learner)
+        ax.plot([], [], ls="none", marker=marker, mfc="none", color=color,
+                label=f"{name}: no exponent at {'; '.join(where)}")  # fmt: skip
     ax.set_ylim(*ylim)
     ax.set_xlabel("teacher smoothness ν (Matérn)")
     ax.set_ylabel("α·d/2 (90 % interval)")
     ax.set_title("Which rate does each learner follow?")
     legend(ax, fontsize=7, loc="upper left")
+    return finish(fig, owned)
+
+
+_LEARNER_LINE = {"network": "-", "simplex": "--", "kernel": ":"}
+
+
+def smoothness_loss_plot(summary: dict, rows: list[dict], *, ax=None) -> Figure:
+    """Test loss vs D of the smoothness scan, one panel per d: one colour per teacher smoothness
+    nu, one marker and line style per learner (network solid, simplex dashed, kernel dotted),
+    geometric means over the replicates; each learner on the test set its row was fitted on."""
+    results = [r for r in results_of(summary, what="smoothness loss") if isinstance(r, dict)]
+    dims = sorted({num(r.get("d")) for r in results if math.isfinite(num(r.get("d")))})
+    nus = sorted({num(r.get("nu")) for r in results if math.isfinite(num(r.get("nu")))})
+    nu_colour = dict(zip(nus, ("#7b3294", "#e66101", "#008837", "#0571b0", "#ca0020")))
+    n = max(len(dims), 1)
+    fig, axes, owned = figure_axes(ax, (4.4 * n, 4.2), n)
+    for panel, d in zip(axes, dims):
+        for res in [r for r in results if num(r.get("d")) == d]:
+            learner = res.get("learner") or "network"
+            label, _, marker = learner_style(learner)
+            nu = num(res.get("nu"))
+            pts = [
+                r for r in rows if num(r.get("d")) == d and r.get("variant") == res.get("variant")
+            ]
+            xs, ys = column(pts, "n_train"), column(pts, learner_loss_key(res))
+            ok = drawable(xs, ys, what=f"smoothness loss, d={d:g} nu={nu:g} {learner}")
+            gx, gy = geometric_means(xs[ok], ys[ok])
+            panel.plot(gx, gy, marker=marker, ls=_LEARNER_LINE.get(learner, "-."), ms=5, lw=1.1,
+                       color=nu_colour.get(nu, "#666666"))  # fmt: skip
+        # Two short legends: the colours say nu, the marker and line say the learner.
+        for nu, colour in nu_colour.items():
+            panel.plot([], [], color=colour, lw=2.5, label=f"ν = {nu:g}")
+        for learner, line in _LEARNER_LINE.items():
+            label, _, marker = learner_style(learner)
+            panel.plot([], [], color="#444444", ls=line, marker=marker, label=label)
+        log_scale(panel)
+        panel.set_xlabel("training points D")
+        panel.set_ylabel("test loss")
+        panel.set_title(f"d = {d:g}")
+        legend(panel, fontsize=7, loc="lower left")
+    if owned:
+        fig.suptitle("Smoothness scan: test loss vs D (geometric mean over teachers)", fontsize=10)
     return finish(fig, owned)
 
 
@@ -463,6 +514,8 @@ def smoothness_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, st
         out_dir,
         {
             "smoothness": Planned("smoothness.png", lambda: smoothness_plot(summary)),
-            "loss_vs_size": Planned("loss_vs_size.png", lambda: variants_loss_plot(summary, rows)),
+            "loss_vs_size": Planned(
+                "loss_vs_size.png", lambda: smoothness_loss_plot(summary, rows)
+            ),
         },
     )

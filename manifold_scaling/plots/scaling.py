@@ -80,43 +80,65 @@ def loss_vs_size(
 def local_slope_plot(
     summary: dict, *, x_label: str = "training points D", ax: Axes | None = None
 ) -> Figure:
-    """Local slopes -dlogL/dlogD between consecutive sizes, with 4/d as a dashed line per d."""
-    fig, (ax,), owned = figure_axes(ax, (6.4, 4.8))
+    """Local slopes -dlogL/dlogD between consecutive sizes, one panel per d and one colour and
+    marker per learner, each learner's own predicted exponent dashed in its colour (Bahri et al.
+    2021, Fig. 1a reads the same slopes)."""
     results = results_of(summary, what="local slopes")
-    for color, res in zip(colours(len(results)), results):
-        d = res.get("d")
-        what = f"local slopes, d={d}"
-        ls = res.get("local_slopes") if isinstance(res.get("local_slopes"), dict) else {}
-        mids, slopes = floats(ls.get("midpoints")), floats(ls.get("slopes"))
-        if len(mids) != len(slopes):
-            log.warning("%s: %d midpoints for %d slopes, not drawn", what, len(mids), len(slopes))
-            mids = slopes = np.zeros(0)
-        ok = drawable(mids, slopes, what=what, positive_y=False)
-        ax.plot(mids[ok], slopes[ok], "-", color=color, lw=1, label=f"d={d}")
-        # Filled markers: slopes between two sizes inside the fit window; open: outside it.
-        lo, hi = floats(ls.get("sizes_lo")), floats(ls.get("sizes_hi"))
-        window = floats(res.get("fit_window"))
-        inside = np.zeros(len(mids), bool)
-        if len(lo) == len(hi) == len(mids) and len(window) == 2:
-            inside = (lo >= window[0]) & (hi <= window[1])
-        ax.plot(mids[ok & inside], slopes[ok & inside], "o", color=color)
-        ax.plot(mids[ok & ~inside], slopes[ok & ~inside], "o", mfc="white", color=color)
-        ci = intervals(ls.get("slopes_ci"), len(mids), what=what)
-        if ci is not None:
-            if not np.isfinite(ci[ok]).all():
-                log.warning("%s: slope interval bounds missing, band left open there", what)
-            # fill_between masks NaN bounds, so a missing interval is a gap in the band.
-            ax.fill_between(mids[ok], ci[ok, 0], ci[ok, 1], color=color, alpha=0.12, lw=0)
-        predicted = num(res.get("predicted_alpha"))
-        if math.isfinite(predicted):
-            ax.axhline(predicted, color=color, ls="--", lw=1)
-        else:
-            log.warning("%s: no predicted exponent, 4/d line not drawn", what)
-    log_scale(ax, y=False)
-    ax.set_xlabel(x_label)
-    ax.set_ylabel("local slope  -Δlog L / Δlog D")
-    ax.set_title("Local slopes (dashed: 4/d; open markers: outside the fit window)")
-    legend(ax, fontsize=8)
+
+    def key(r):  # a result without a d (a user's own table) gets a panel of its own
+        return num(r.get("d")) if math.isfinite(num(r.get("d"))) else None
+
+    dims = sorted({key(r) for r in results} - {None})
+    dims += [None] if any(key(r) is None for r in results) else []
+    n = max(len(dims), 1)
+    fig, axes, owned = figure_axes(ax, (4.3 * n, 4.2), n)
+    for panel, d in zip(axes, dims):
+        for res in _by_learner([r for r in results if key(r) == d]):
+            label, color, marker = learner_style(res.get("learner"))
+            name = res.get("learner") or "network"
+            what = f"local slopes, d={d if d is None else f'{d:g}'} {name}"
+            ls = res.get("local_slopes") if isinstance(res.get("local_slopes"), dict) else {}
+            mids, slopes = floats(ls.get("midpoints")), floats(ls.get("slopes"))
+            if len(mids) != len(slopes):
+                log.warning(
+                    "%s: %d midpoints for %d slopes, not drawn", what, len(mids), len(slopes)
+                )
+                mids = slopes = np.zeros(0)
+            ok = drawable(mids, slopes, what=what, positive_y=False)
+            shift = 1.0 + 0.25 * _OFFSET.get(name, 0.0)  # side by side on the log axis
+            panel.plot(mids[ok] * shift, slopes[ok], "-", color=color, lw=1, label=label)
+            # Filled markers: slopes between two sizes inside the fit window; open: outside it.
+            lo, hi = floats(ls.get("sizes_lo")), floats(ls.get("sizes_hi"))
+            window = floats(res.get("fit_window"))
+            inside = np.zeros(len(mids), bool)
+            if len(lo) == len(hi) == len(mids) and len(window) == 2:
+                inside = (lo >= window[0]) & (hi <= window[1])
+            panel.plot(mids[ok & inside] * shift, slopes[ok & inside], marker, color=color, ls="")
+            panel.plot(mids[ok & ~inside] * shift, slopes[ok & ~inside], marker, mfc="white",
+                       color=color, ls="")  # fmt: skip
+            ci = intervals(ls.get("slopes_ci"), len(mids), what=what)
+            if ci is not None:
+                if not np.isfinite(ci[ok]).all():
+                    log.warning("%s: slope interval bounds missing, band left open there", what)
+                # fill_between masks NaN bounds, so a missing interval is a gap in the band.
+                panel.fill_between(mids[ok] * shift, ci[ok, 0], ci[ok, 1], color=color,
+                                   alpha=0.10, lw=0)  # fmt: skip
+            predicted = num(res.get("predicted_alpha"))
+            if math.isfinite(predicted):
+                panel.axhline(predicted, color=color, ls="--", lw=1)
+            else:
+                log.warning("%s: no predicted exponent, prediction line not drawn", what)
+        log_scale(panel, y=False)
+        panel.set_xlabel(x_label)
+        panel.set_ylabel("local slope  -Δlog L / Δlog D")
+        panel.set_title("" if d is None else f"d = {d:g}")
+        legend(panel, fontsize=7)
+    if not dims:
+        axes[0].set_xlabel(x_label)
+        axes[0].set_ylabel("local slope  -Δlog L / Δlog D")
+    if owned:
+        fig.suptitle("Local slopes (dashed: each learner's predicted exponent; open markers: "
+                     "outside the fit window)", fontsize=10)  # fmt: skip
     return finish(fig, owned)
 
 
