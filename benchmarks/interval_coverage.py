@@ -270,10 +270,10 @@ def pipeline_coverage(
         for _ in range(n_sims)
     ]
     out = []
-    saved = verdict.HUBER_DELTA
+    saved = verdict._curve.HUBER_DELTA
     try:
         for huber in deltas:
-            verdict.HUBER_DELTA = huber
+            verdict._curve.HUBER_DELTA = huber  # the module _fit reads it from
             start = time.perf_counter()
             tally = dict(verdicts=0, hit=0, contrasts=0, hit_c=0, single=0)
             widths, widths_c, errors = [], [], []
@@ -315,7 +315,7 @@ def pipeline_coverage(
                 }
             )
     finally:
-        verdict.HUBER_DELTA = saved
+        verdict._curve.HUBER_DELTA = saved
     return out
 
 

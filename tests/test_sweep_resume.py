@@ -78,3 +78,17 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     ]
     manifest = json.loads(resumed.manifest_path.read_text())
     assert manifest["status"] == "complete" and manifest["history"][0]["status"] == "running"
+
+
+def test_progress_gives_no_time_left_from_the_first_trial_of_a_batched_group():
+    """A one-program-per-d group reports its 64 trials in one burst: the rate from the first of
+    them alone would promise hours, so no estimate until a few percent of the sweep have run."""
+    from manifold_scaling.sweep.progress import SweepProgress
+
+    bar = SweepProgress(256, 0, desc="t", enabled=False)
+    bar.update()
+    assert bar._eta(bar._start + 420.0) == ""
+    for _ in range(63):
+        bar.update()
+    eta = bar._eta(bar._start + 420.0)  # 64 done in 7 min: 192 left take 21 min
+    assert eta == ", about 21.0 min left", eta

@@ -84,7 +84,9 @@ class SweepProgress:
 
     def _eta(self, now: float) -> str:
         ran = self.done - self._initial
-        if ran <= 0:
+        # A batched group reports all its trials at once, and the first of them arrives when the
+        # log is due: a rate from one trial would say hours. Wait for a few percent of the sweep.
+        if ran < max(2, 0.05 * (self.total - self._initial)):
             return ""
         left = (now - self._start) / ran * (self.total - self.done)
         return f", about {left / 60:.1f} min left"
