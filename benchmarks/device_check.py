@@ -58,9 +58,8 @@ def _timed(fn):
 
 
 def shared_stream(size: str) -> None:
-    from manifold_scaling.studies.model_scaling import trial_configs
+    from manifold_scaling.studies.model_scaling import run_online_group_on_devices, trial_configs
     from manifold_scaling.studies.presets import SHARMA_KAPLAN2020
-    from manifold_scaling.studies.trials import run_online_group_on_devices
 
     seeds, fraction = SIZES[size]["stream"]
     config = replace(

@@ -37,9 +37,8 @@ import optax
 jax.config.update("jax_enable_x64", True)
 
 from manifold_scaling.students import init_student, student_apply  # noqa: E402
-from manifold_scaling.studies.model_scaling import trial_configs  # noqa: E402
+from manifold_scaling.studies.model_scaling import run_online_group, trial_configs  # noqa: E402
 from manifold_scaling.studies.presets import SHARMA_KAPLAN2020  # noqa: E402
-from manifold_scaling.studies.trials import run_online_group  # noqa: E402
 
 
 def matmul_peak(n=1536, dtype=jnp.float64):

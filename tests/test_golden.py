@@ -78,7 +78,7 @@ def _model_scaling_trial():
     """
     from manifold_scaling.manifolds import ManifoldConfig
     from manifold_scaling.students import StudentConfig
-    from manifold_scaling.studies.trials import OnlineTrialConfig, run_online_trial
+    from manifold_scaling.studies.model_scaling import OnlineTrialConfig, run_online_trial
     from manifold_scaling.teachers import TeacherConfig
     from manifold_scaling.training import TrainConfig
 
@@ -100,8 +100,11 @@ def _variance_limited_trial():
     """theta* (short Adam + L-BFGS on a small population), then L-BFGS on D = 512 points."""
     from dataclasses import replace
 
-    from manifold_scaling.studies.trials import run_variance_trial
-    from manifold_scaling.studies.variance_limited import VarianceLimitedConfig, trial_configs
+    from manifold_scaling.studies.variance_limited import (
+        VarianceLimitedConfig,
+        run_variance_trial,
+        trial_configs,
+    )
 
     study = VarianceLimitedConfig(
         d=2,
@@ -126,7 +129,7 @@ def _variance_limited_trial():
 def _digits_trial():
     """A width-32 classifier on 64 digits images."""
     from manifold_scaling.students import StudentConfig
-    from manifold_scaling.studies.trials import DigitsTrial, run_digits_trial
+    from manifold_scaling.studies.digits import DigitsTrial, run_digits_trial
     from manifold_scaling.training import TrainConfig
 
     config = DigitsTrial(

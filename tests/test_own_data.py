@@ -313,7 +313,16 @@ def test_alpha_against_four_over_d_hat(tmp_path):
     assert main(argv) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert abs(summary["result"]["d_hat"] - 2.0) < 0.2
-    for r in summary["results"]:  # network and kernel: alpha_D about 4/d_hat (measured 2.2, 2.0)
-        assert r["alpha"] is not None, r["learner"]
-        assert 0.8 <= r["alpha"] / r["predicted_alpha"] <= 1.35, (r["learner"], r["alpha"])
-        assert r["satisfies_bound"]
+    for r in summary["results"]:  # network and kernel: alpha_D about 4/d_hat
+        if r["alpha"] is None:
+            # At this budget every network cell is still improving over the last doubling of
+            # its steps (measured: 10 of 10), so the per-cell rule gives no verdict; the fit on
+            # all cells is its diagnostic (measured 2.13 [1.76, 2.51]) and is held to the same
+            # tolerance. The kernel has no optimiser and gets a verdict (measured 2.22).
+            assert r["learner"] == "network" and r["reading"].startswith("no verdict"), r
+            alpha = r["sensitivity"]["alpha"]
+        else:
+            alpha = r["alpha"]
+            assert r["satisfies_bound"]
+        assert 0.8 <= alpha / r["predicted_alpha"] <= 1.35, (r["learner"], alpha)
+    assert any(r["alpha"] is not None for r in summary["results"])

@@ -7,10 +7,10 @@ import pytest
 
 from manifold_scaling.cli import main
 from manifold_scaling.errors import InputError
-from manifold_scaling.studies.trials import run_variance_trial
 from manifold_scaling.studies.variance_limited import (
     VarianceLimitedConfig,
     analyse_variance_limited,
+    run_variance_trial,
     trial_configs,
 )
 from manifold_scaling.studies.variants import (

@@ -18,14 +18,15 @@ import pytest
 from manifold_scaling.cli import config_from_argv, main
 from manifold_scaling.manifolds import ManifoldConfig
 from manifold_scaling.students import StudentConfig
-from manifold_scaling.studies.model_scaling import ModelScalingConfig, trial_configs
-from manifold_scaling.studies.presets import SHARMA_KAPLAN2020
-from manifold_scaling.studies.trials import (
+from manifold_scaling.studies.model_scaling import (
+    ModelScalingConfig,
     OnlineTrialConfig,
     online_group_key,
     run_online_group,
     run_online_trial,
+    trial_configs,
 )
+from manifold_scaling.studies.presets import SHARMA_KAPLAN2020
 from manifold_scaling.sweep.backends import JAX_WORKER_ENV, worker_jax_env
 from manifold_scaling.teachers import TeacherConfig
 from manifold_scaling.training import Phase, TrainConfig

@@ -1,7 +1,8 @@
 """Studies: each is a config, its trials and its analysis, run by one protocol (``run_study``).
 
 - ``base``: the fields every sweep shares (``StudyConfig``, ``DataScalingConfig``) and replicates
-- ``trials``: the trial kinds side by side (fixed set, fresh data, variance-limited, digits)
+- ``trials``: the shared trial setup and the data-scaling trial (fixed training set); the other
+  trial kinds live in their study modules
 - ``verdict``: one ``Verdict`` type, one reading (``read_exponent``), one curve analysis
 - ``protocol``: ``run_study`` (trials -> sweep -> analysis -> summary.json -> figures)
 - one module per study: ``data_scaling``, ``model_scaling``, ``variance_limited``, ``digits``,

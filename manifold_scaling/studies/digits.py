@@ -14,21 +14,98 @@ written and the trial hashes do not depend on a path).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .. import keys
 from ..configs import param
 from ..errors import check_float, check_int
-from ..students import StudentConfig
-from ..training import TrainConfig
+from ..students import StudentConfig, parameter_count, student_apply
+from ..sweep.records import TrialOutput
+from ..training import TrainConfig, evaluate_loss, train_students
 from .own_data import ArrayTrial, OwnDataConfig, analyse_arrays, load_arrays, run_array_trial
 from .own_data import trial_configs as own_trials
 from .protocol import Analysis, Study
-from .trials import DIGITS_TEST, DigitsTrial, load_digits_data, run_digits_trial
+from .trials import _curves
 
 __all__ = ["DigitsConfig", "DigitsTrial", "digits_id", "run_digits", "run_digits_trial"]
+
+
+# --- real data: scikit-learn's digits -------------------------------------------------------------
+
+DIGITS_TEST = 497  # digits has 1797 points: 1300 for training subsets, the rest held out
+
+
+@dataclass(frozen=True)
+class DigitsTrial:
+    """One ReLU classifier trained on the first ``n_train`` points of a seeded permutation."""
+
+    n_train: int = 256
+    seed: int = 0
+    student: StudentConfig = field(default_factory=lambda: StudentConfig(depth=2, width=256))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(steps_per_point=8.0, min_steps=1500, max_steps=12000)
+    )
+
+    def __post_init__(self):
+        check_int("sizes", self.n_train, minimum=16, maximum=1797 - DIGITS_TEST)
+        check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
+
+
+def load_digits_data():
+    """Digits scaled to [0, 1], as float32, with integer labels."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
+
+
+def _digits_split(permutation_key):
+    x, y = load_digits_data()
+    perm = np.asarray(jax.random.permutation(permutation_key, jnp.arange(len(x), dtype=jnp.int32)))
+    test, pool = perm[:DIGITS_TEST], perm[DIGITS_TEST:]
+    return x[pool], y[pool], x[test], y[test]
+
+
+def run_digits_trial(config: DigitsTrial) -> TrialOutput:
+    """Train one classifier; losses are cross-entropy (nats) against the labels."""
+    k_split, k_student = keys.digits_keys(config.seed)
+    x_pool, y_pool, x_test, y_test = _digits_split(k_split)
+    onehot = lambda y: jax.nn.one_hot(y, 10) * 60.0  # noqa: E731 - sharp "teacher logits" = labels
+    x_tr, y_tr = x_pool[: config.n_train], onehot(y_pool[: config.n_train])
+    # Validation for the checkpoint: pool points not used for training (or test, if none left).
+    spare = config.n_train < len(x_pool) - 64
+    x_val = x_pool[config.n_train :][:256] if spare else x_test
+    y_val = onehot(y_pool[config.n_train :][:256] if spare else y_test)
+    res = train_students(
+        k_student[None],
+        config.student,
+        config.train,
+        jnp.asarray(x_tr)[None],
+        y_tr[None],
+        jnp.asarray(x_val)[None],
+        y_val[None],
+        task="classification",
+        batched=False,
+    )[0]
+    test = evaluate_loss(res.params, jnp.asarray(x_test), onehot(y_test), task="classification")
+    acc = float(jnp.mean(jnp.argmax(student_apply(res.params, jnp.asarray(x_test)), -1) == y_test))
+    metrics = {
+        "train_loss": res.train_loss,
+        "test_loss": test,
+        "train_test_ratio": res.train_loss / test,
+        "test_accuracy": acc,
+        "steps": res.steps,
+        "best_step": res.best_step,
+        "n_params": parameter_count(config.student, 64, 10),
+    }
+    return TrialOutput(metrics, _curves(res))
+
+
+# --- the study: a preset of own_data on digits' arrays -----------------------------------------
 
 
 @dataclass(frozen=True)

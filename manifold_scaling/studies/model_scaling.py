@@ -11,15 +11,28 @@ the longest run of widths at which every replicate's loss curve has converged
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import ClassVar, Literal
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from ..configs import param
+from .. import keys
+from ..configs import config_hash, param
 from ..errors import InputError, check_float, check_int, check_int_list
-from ..students import StudentConfig
+from ..manifolds import sample_manifold
+from ..students import StudentConfig, init_student, parameter_count, student_hidden
 from ..sweep import Grouping
-from ..training import Phase, TrainConfig, convergence
+from ..sweep.records import TrialOutput
+from ..training import (
+    Phase,
+    TrainConfig,
+    convergence,
+    ensure_precision,
+    evaluate_loss,
+    online_phases,
+    train_online_replicates,
+)
 from .base import (
     Replicate,
     StudyConfig,
@@ -29,23 +42,188 @@ from .base import (
     teacher_summary,
 )
 from .protocol import Analysis, Study
-from .trials import (
-    OnlineTrialConfig,
-    online_group_key,
-    run_online_group,
-    run_online_group_on_devices,
-    run_online_trial,
-)
+from .trials import _curves, _DrawnTrial, _shard_over_devices, draw_setup
 from .verdict import Verdict, analyse_dims, convergence_rule
 
 __all__ = [
     "ModelScalingConfig",
+    "OnlineTrialConfig",
     "analyse",
     "load_curves",
+    "online_group_key",
     "run_model_scaling",
+    "run_online_group",
+    "run_online_group_on_devices",
+    "run_online_trial",
     "save_curves",
     "trial_configs",
 ]
+
+# --- fresh data every step (model scaling) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnlineTrialConfig(_DrawnTrial):
+    """One student trained on fresh samples at every step: ``steps`` optimiser steps at the
+    TrainConfig's batch size and schedule, or the ``phases`` given (then ``steps`` is unused).
+
+    ``train.steps_per_point``/``min_steps``/``max_steps`` are not used. ``budget_fraction`` is
+    the fraction of a published budget the steps were scaled by (recorded, not applied: the steps
+    are already scaled). ``layer_id_k`` > 0 measures the intrinsic dimension of the trained
+    student's last hidden layer (pre-activation) on the test points by TwoNN and by the MLE with
+    that many neighbours (Sharma & Kaplan 2020, Sec. 4).
+    """
+
+    steps: int = 20000
+    n_val: int = 4096
+    n_test: int = 16384
+    phases: tuple[Phase, ...] = ()
+    budget_fraction: float = 1.0
+    layer_id_k: int = 0
+    _COUNTS: ClassVar[tuple] = (("steps", 1), ("n_val", 1), ("n_test", 1))
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_float("budget_fraction", self.budget_fraction, minimum=0.0, strict_min=True)
+        check_int("layer_id_k", self.layer_id_k, minimum=0)
+        if self.layer_id_k and self.layer_id_k >= self.n_test:
+            raise InputError("layer_id_k", f"must be below n_test={self.n_test}")
+
+    @property
+    def schedule(self) -> tuple[Phase, ...]:
+        """The phases this trial trains through (rounded to whole chunks)."""
+        return online_phases(self.train, self.steps, self.phases)
+
+
+def online_group_key(config: OnlineTrialConfig) -> str:
+    """Trials that can share one stream program: the same everything but width and replicate
+    (a replicate's teacher gain, set by the R^2 rule, lives in its weights, not in the program)."""
+    student = replace(config.student, width=1)
+    teacher = replace(config.teacher, gain=1.0)
+    return config_hash(replace(config, student=student, teacher=teacher, seed=0, data_seed=0))
+
+
+def run_online_trial(config: OnlineTrialConfig) -> TrialOutput:
+    """One unlimited-data trial on its own: :func:`run_online_group` of one config."""
+    return run_online_group([config])[0]
+
+
+def run_online_group(
+    configs: list[OnlineTrialConfig], *, batched: bool | None = None, shard=None
+) -> list[TrialOutput]:
+    """Unlimited-data trials that differ only in width and replicate, on shared streams.
+
+    Every replicate (``seed``, ``data_seed``: its own teacher, embedding, validation and test sets
+    and stream of fresh batches) trains all the group's widths on that one stream: one sample and
+    one teacher pass per step serve every width (Sharma & Kaplan 2020's teacher costs far more per
+    step than any of their students). ``batched``: the replicates run as one vmapped program
+    (always when ``shard`` places them over devices); ``None`` (the default): vmapped on an
+    accelerator, one after another on a CPU (where vmapping the replicates gained nothing in our
+    trials on 2 cores, and the loop's results equal a trial run alone exactly). A
+    trial's numbers do not depend on its group: run alone it gets the same keys, stream and
+    initialisation (equal up to XLA reordering float sums). Convergence is judged later, from the
+    stored validation curve, by the study's rule.
+    """
+    if batched is None:
+        batched = shard is not None or jax.default_backend() != "cpu"
+    first = configs[0]
+    group = online_group_key(first)
+    if any(online_group_key(c) != group for c in configs[1:]):
+        raise ValueError("run_online_group: configs differ in more than width and replicate")
+    widths = sorted({c.student.width for c in configs})
+    reps = list(dict.fromkeys((c.seed, c.data_seed) for c in configs))
+    teachers = {(c.seed, c.data_seed): c.teacher for c in configs}
+    task, power, dtype = first.teacher.task, first.loss_power, first.train.dtype
+    ensure_precision(first.train.precision)
+    in_dim, out_dim = first.manifold.input_dim, first.teacher.output_dim
+    setups, streams, inits, vals, tests = [], [], [], [], []
+    for seed, data_seed in reps:
+        embedder, teacher = draw_setup(data_seed, first.manifold, teachers[seed, data_seed])
+        k = [keys.online_keys(seed, data_seed, w, first.student.depth) for w in widths]
+        val = sample_manifold(k[0].val, embedder, first.n_val)
+        test = sample_manifold(k[0].test, embedder, first.n_test)
+        setups.append((embedder, teacher))
+        streams.append(k[0].stream)
+        vals.append((val.x, teacher(val.z)))
+        tests.append((np.asarray(test.x, dtype), np.asarray(teacher(test.z), dtype)))
+        inits.append(
+            [init_student(kw.init, replace(first.student, width=w), in_dim, out_dim)
+             for kw, w in zip(k, widths)]
+        )  # fmt: skip
+    stack = lambda *trees: jax.tree_util.tree_map(lambda *a: jnp.stack(a), *trees)  # noqa: E731
+    results = train_online_replicates(
+        jnp.stack(streams),
+        [stack(*(inits[r][j] for r in range(len(reps)))) for j in range(len(widths))],
+        first.train,
+        first.manifold,
+        replace(first.teacher, gain=1.0),  # the gains are in the stacked weights
+        stack(*(e.params for e, _ in setups)),
+        stack(*((t.params, t.mean, t.std) for _, t in setups)),
+        phases=first.schedule,
+        x_val=jnp.stack([v[0] for v in vals]),
+        y_val=jnp.stack([v[1] for v in vals]),
+        task=task,
+        loss_power=power,
+        batched=batched,
+        shard=shard,
+    )
+    outputs = []
+    for c in configs:
+        r, j = reps.index((c.seed, c.data_seed)), widths.index(c.student.width)
+        outputs.append(_online_output(c, results[j][r], *tests[r]))
+    return outputs
+
+
+def run_online_group_on_devices(configs: list[OnlineTrialConfig]) -> list[TrialOutput]:
+    """The ``devices`` backend's group: the replicate axis sharded over the local devices."""
+    return run_online_group(configs, shard=_shard_over_devices)
+
+
+def _online_output(config: OnlineTrialConfig, res, x_test, y_test) -> TrialOutput:
+    task = config.teacher.task
+    test_loss = evaluate_loss(res.params, x_test, y_test, task=task, loss_power=config.loss_power)
+    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
+    metrics = {
+        "test_loss": test_loss,
+        "val_loss": res.val_loss,
+        # the last chunk's fresh-batch loss: a training loss that is also an unbiased test estimate
+        "train_loss": float(res.curve_train[-1]),
+        "n_params": n_params,
+        "width": config.student.width,
+        "steps": res.steps,
+        "samples_seen": res.samples_seen,
+        "best_step": res.best_step,
+        "budget_fraction": config.budget_fraction,
+        "finite": bool(np.isfinite(test_loss)),
+        **_layer_dimensions(config, res.params, x_test),
+    }
+    return TrialOutput(metrics, _curves(res))
+
+
+def _layer_dimensions(config: OnlineTrialConfig, params, x_test) -> dict:
+    """TwoNN and MLE (k = ``layer_id_k``) of the last hidden layer's pre-activations."""
+    if not config.layer_id_k:
+        return {}
+    import warnings
+
+    from ..intrinsic_dim import mle_levina_bickel, twonn
+
+    hidden = np.asarray(student_hidden(params, jnp.asarray(x_test))[-1], np.float64)
+    with warnings.catch_warnings():  # a degenerate layer is reported by its NaN, not a warning
+        warnings.simplefilter("ignore")
+        out = {}
+        for name, estimate in (
+            ("layer_id_twonn", lambda h: twonn(h)),
+            ("layer_id_mle", lambda h: mle_levina_bickel(h, k=config.layer_id_k)),
+        ):
+            try:
+                out[name] = float(estimate(hidden).dimension)
+            except ValueError:
+                out[name] = float("nan")
+    return out
+
+
+# --- the study: widths x replicates on fresh data ---------------------------------------------
 
 _ONLINE_TRAIN = TrainConfig(learning_rate=1e-2, batch_size=256, eval_every=250)
 
@@ -157,7 +335,7 @@ def trial_configs(
 ) -> list[OnlineTrialConfig]:
     """Every trial, in (budget fraction, d, width, replicate) order: smallest budgets first, so
     an interrupted sweep has finished verdicts at small budgets. The trials of one (fraction, d)
-    run as one group on shared streams (``trials.run_online_group``)."""
+    run as one group on shared streams (``run_online_group``)."""
     reps = reps or {d: replicates(config, d) for d in config.dims}
     trials = []
     for fraction in sorted(config.budget_fractions):

@@ -15,7 +15,6 @@ file-based form the command runs.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import hashlib
@@ -32,6 +31,7 @@ import numpy as np
 from .. import keys
 from ..configs import param
 from ..errors import InputError, check_choice, check_float, check_int, check_int_list
+from ..io import _IN_MEMORY, BUILTIN, MEMORY_PREFIX, _validate, load_arrays
 from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
 from ..training import TrainConfig, evaluate_loss, train_students
@@ -60,23 +60,10 @@ __all__ = [
 ]
 
 
-def _digits():
-    from .trials import load_digits_data
-
-    return load_digits_data()
-
-
-# Arrays a preset names instead of a file (resolved in every worker, whatever its file system).
-BUILTIN = {"sklearn:digits": _digits}
-# Arrays handed to run_own_data, by the name trials carry ("memory:<sha256>"): visible to this
-# process only, so they run on the in-process backends.
-MEMORY_PREFIX = "memory:"
-_IN_MEMORY: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 IN_PROCESS_BACKENDS = ("local", "devices")
 TASKS = ("auto", "regression", "classification")
 OWN_LEARNERS = ("network", "kernel")  # no simplex: user data has no latent chart
 MAX_CLASSES = 32  # "auto": integer targets with at most this many distinct values classify
-MIN_POINTS = 32
 
 
 @dataclass(frozen=True)
@@ -146,121 +133,7 @@ class OwnDataConfig:
 
 
 # --- loading ------------------------------------------------------------------------------------
-
-
-def _read_csv(path: Path, name: str) -> tuple[list[str], np.ndarray]:
-    """A numeric CSV with a header row: (column names, float64 array)."""
-    with path.open(newline="") as fh:
-        rows = list(csv.reader(fh))
-    if len(rows) < 2:
-        raise InputError(name, f"{path} needs a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    try:
-        values = np.array([[float(v) if v.strip() else np.nan for v in r] for r in rows[1:]])
-    except ValueError as err:
-        raise InputError(name, f"{path}: every value must be numeric ({err})") from None
-    if values.ndim != 2 or values.shape[1] != len(header):
-        raise InputError(name, f"{path}: every row needs {len(header)} values (one per column)")
-    return header, values
-
-
-def _read_array(path: Path, name: str, key: str | None, defaults: tuple[str, ...]) -> np.ndarray:
-    if not path.is_file():
-        raise InputError(name, f"no such file: {path}")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            if key is not None:
-                raise InputError(f"{name}_key", f"{path} is .npy, which holds one unnamed array")
-            return np.load(path, allow_pickle=False)
-        if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as npz:
-                names = list(npz.files)
-                wanted = [key] if key is not None else [k for k in defaults if k in names]
-                if not wanted or wanted[0] not in names:
-                    asked = key or " or ".join(defaults)
-                    raise InputError(
-                        f"{name}_key", f"{path} has no array {asked} (it holds {', '.join(names)})"
-                    )
-                return npz[wanted[0]]
-        if suffix == ".csv":
-            return _read_csv(path, name)[1]
-    except (OSError, ValueError) as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(name, f"cannot read {path}: {err}") from None
-    raise InputError(name, f"{path}: expected .npy, .npz or .csv (got {suffix or 'no suffix'})")
-
-
-def load_arrays(data, targets=None, data_key=None, targets_key=None) -> tuple[np.ndarray, ...]:
-    """(X as float32 (n, k), y as (n,) or (n, m)), validated: shapes, lengths, no NaN rows.
-
-    ``targets``: a file, a column name of a CSV ``data`` (then dropped from X), or None for the
-    ``y`` array of an .npz ``data``.
-    """
-    if str(data) in BUILTIN:  # presets (digits): no file, and a path-free trial hash
-        return _validate(*BUILTIN[str(data)]())
-    if str(data).startswith(MEMORY_PREFIX):  # run_own_data's arrays
-        if str(data) not in _IN_MEMORY:
-            raise InputError(
-                "data", f"{data} was handed to run_own_data in another process; arrays in memory "
-                "run on the local or devices backend (or save them and use --data FILE)",
-            )  # fmt: skip
-        return _IN_MEMORY[str(data)]
-    path = Path(data)
-    y = None
-    if path.suffix.lower() == ".csv" and path.is_file():
-        header, values = _read_csv(path, "data")
-        if targets is not None and not Path(targets).is_file():
-            if targets not in header:
-                raise InputError(
-                    "targets", f"{path} has no column {targets!r} (it has {', '.join(header)})"
-                )
-            j = header.index(targets)
-            x, y = np.delete(values, j, axis=1), values[:, j]
-        else:
-            x = values
-    else:
-        x = _read_array(path, "data", data_key, ("X", "x"))
-    if y is None:
-        if targets is not None:
-            tpath = Path(targets)
-            if not tpath.is_file() and tpath.suffix.lower() not in (".npy", ".npz", ".csv"):
-                raise InputError("targets", f"no such file (or CSV column of --data): {targets}")
-            y = _read_array(tpath, "targets", targets_key, ("y", "Y"))
-        elif path.suffix.lower() == ".npz":
-            y = _read_array(path, "targets", targets_key, ("y", "Y"))
-        else:
-            raise InputError("targets", "give the targets y (a file, or a column of a CSV --data)")
-    return _validate(np.asarray(x), np.asarray(y))
-
-
-def _validate(x: np.ndarray, y: np.ndarray, names=("data", "targets")) -> tuple[np.ndarray, ...]:
-    """``names``: the parameters errors name (the files' ``data``/``targets``, or ``X``/``y``)."""
-    xname, yname = names
-    if not np.issubdtype(x.dtype, np.number):
-        raise InputError(xname, f"X must be numeric (got {x.dtype})")
-    if not np.issubdtype(y.dtype, np.number):
-        raise InputError(
-            yname, f"y must be numeric (got {y.dtype}); encode class labels as integers"
-        )
-    if x.ndim != 2:
-        raise InputError(xname, f"X must be 2-D (n_points, n_features) (got shape {x.shape})")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim not in (1, 2):
-        raise InputError(yname, f"y must be 1-D or (n_points, k) (got shape {y.shape})")
-    if len(x) != len(y):
-        raise InputError(yname, f"X has {len(x)} rows but y has {len(y)}: they must match")
-    if len(x) < MIN_POINTS:
-        raise InputError(xname, f"need at least {MIN_POINTS} points (got {len(x)})")
-    bad = ~np.isfinite(x).all(axis=1) | ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
-    if bad.any():
-        rows = ", ".join(map(str, np.flatnonzero(bad)[:5]))
-        raise InputError(
-            xname, f"{int(bad.sum())} rows hold NaN or inf (rows {rows}...): drop them first"
-        )
-    return x.astype(np.float32), y
+# The file readers (``load_arrays`` and its helpers) live in :mod:`manifold_scaling.io`.
 
 
 def arrays_sha256(x: np.ndarray, y: np.ndarray) -> str:

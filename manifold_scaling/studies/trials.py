@@ -1,15 +1,17 @@
-"""The trial kinds of every study, side by side: one config type and one run function each.
+"""The shared setup of every trial kind on a generated manifold, and the data-scaling trial.
 
 A trial config holds everything its trial needs (seeds included), so it is hashable into a record
 key, picklable for Dask/submitit workers and reproducible: same config -> same numbers. Every key
 comes from :mod:`manifold_scaling.keys`.
 
+- :func:`draw_setup` / :func:`trial_setup`: the embedding and teacher a trial's ``data_seed``
+  draws; ``_DrawnTrial``: the fields every such trial kind holds.
 - :class:`TrialConfig`: one student trained on a fixed training set of D points (data scaling).
-- :class:`OnlineTrialConfig`: one student trained on fresh samples at every step for exactly
-  ``steps`` steps (model scaling at unlimited data; Sharma & Kaplan 2020, Sec. 3).
-- :class:`VarianceTrialConfig`: the training-loss minimiser of D >> P points, warm-started from a
-  shared theta* (the variance-limited regime; Bahri et al. 2021, Sec. 2.1).
-- :class:`DigitsTrial`: a ReLU classifier on a subset of scikit-learn's digits (real data).
+
+The other trial kinds live with their studies, each importing the shared setup from here:
+``model_scaling.OnlineTrialConfig`` (fresh samples at every step; Sharma & Kaplan 2020, Sec. 3),
+``variance_limited.VarianceTrialConfig`` (the training-loss minimiser at D >> P; Bahri et al.
+2021, Sec. 2.1) and ``digits.DigitsTrial`` (a ReLU classifier on scikit-learn's digits).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -28,49 +29,22 @@ from ..errors import InputError, check_choice, check_float, check_int
 from ..fields import draw_matern_field
 from ..learners import LEARNERS, MAX_SIMPLEX_DIM, fit_predict, interior_mask
 from ..manifolds import ManifoldConfig, init_embedding, sample_manifold
-from ..students import (
-    StudentConfig,
-    init_student,
-    parameter_count,
-    student_apply,
-    student_hidden,
-)
+from ..students import StudentConfig, parameter_count
 from ..sweep.records import TrialOutput
 from ..sweep.sharding import shard_leading_axis, unpad
 from ..teachers import TeacherConfig, init_teacher
-from ..training import (
-    Phase,
-    TrainConfig,
-    ensure_precision,
-    evaluate_loss,
-    last_doubling_change,
-    minimise_full_batch,
-    online_phases,
-    to_numpy,
-    train_online,
-    train_online_replicates,
-    train_students,
-)
+from ..training import TrainConfig, evaluate_loss, last_doubling_change, train_students
 
 __all__ = [
-    "DigitsTrial",
-    "OnlineTrialConfig",
     "TrialConfig",
-    "VarianceTrialConfig",
     "batch_key",
     "data_scaling_row",
     "data_scaling_trials",
     "params_from_arrays",
     "params_to_arrays",
-    "run_digits_trial",
-    "online_group_key",
-    "run_online_group",
-    "run_online_group_on_devices",
-    "run_online_trial",
     "run_trial",
     "run_trials",
     "run_trials_on_devices",
-    "run_variance_trial",
     "trial_setup",
 ]
 
@@ -446,349 +420,3 @@ def batch_key(config: TrialConfig) -> str:
             "batch": min(t.batch_size, n),
         }
     )
-
-
-# --- fresh data every step (model scaling) -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OnlineTrialConfig(_DrawnTrial):
-    """One student trained on fresh samples at every step: ``steps`` optimiser steps at the
-    TrainConfig's batch size and schedule, or the ``phases`` given (then ``steps`` is unused).
-
-    ``train.steps_per_point``/``min_steps``/``max_steps`` are not used. ``budget_fraction`` is
-    the fraction of a published budget the steps were scaled by (recorded, not applied: the steps
-    are already scaled). ``layer_id_k`` > 0 measures the intrinsic dimension of the trained
-    student's last hidden layer (pre-activation) on the test points by TwoNN and by the MLE with
-    that many neighbours (Sharma & Kaplan 2020, Sec. 4).
-    """
-
-    steps: int = 20000
-    n_val: int = 4096
-    n_test: int = 16384
-    phases: tuple[Phase, ...] = ()
-    budget_fraction: float = 1.0
-    layer_id_k: int = 0
-    _COUNTS: ClassVar[tuple] = (("steps", 1), ("n_val", 1), ("n_test", 1))
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_float("budget_fraction", self.budget_fraction, minimum=0.0, strict_min=True)
-        check_int("layer_id_k", self.layer_id_k, minimum=0)
-        if self.layer_id_k and self.layer_id_k >= self.n_test:
-            raise InputError("layer_id_k", f"must be below n_test={self.n_test}")
-
-    @property
-    def schedule(self) -> tuple[Phase, ...]:
-        """The phases this trial trains through (rounded to whole chunks)."""
-        return online_phases(self.train, self.steps, self.phases)
-
-
-def online_group_key(config: OnlineTrialConfig) -> str:
-    """Trials that can share one stream program: the same everything but width and replicate
-    (a replicate's teacher gain, set by the R^2 rule, lives in its weights, not in the program)."""
-    student = replace(config.student, width=1)
-    teacher = replace(config.teacher, gain=1.0)
-    return config_hash(replace(config, student=student, teacher=teacher, seed=0, data_seed=0))
-
-
-def run_online_trial(config: OnlineTrialConfig) -> TrialOutput:
-    """One unlimited-data trial on its own: :func:`run_online_group` of one config."""
-    return run_online_group([config])[0]
-
-
-def run_online_group(
-    configs: list[OnlineTrialConfig], *, batched: bool | None = None, shard=None
-) -> list[TrialOutput]:
-    """Unlimited-data trials that differ only in width and replicate, on shared streams.
-
-    Every replicate (``seed``, ``data_seed``: its own teacher, embedding, validation and test sets
-    and stream of fresh batches) trains all the group's widths on that one stream: one sample and
-    one teacher pass per step serve every width (Sharma & Kaplan 2020's teacher costs far more per
-    step than any of their students). ``batched``: the replicates run as one vmapped program
-    (always when ``shard`` places them over devices); ``None`` (the default): vmapped on an
-    accelerator, one after another on a CPU (where vmapping the replicates gained nothing in our
-    trials on 2 cores, and the loop's results equal a trial run alone exactly). A
-    trial's numbers do not depend on its group: run alone it gets the same keys, stream and
-    initialisation (equal up to XLA reordering float sums). Convergence is judged later, from the
-    stored validation curve, by the study's rule.
-    """
-    if batched is None:
-        batched = shard is not None or jax.default_backend() != "cpu"
-    first = configs[0]
-    group = online_group_key(first)
-    if any(online_group_key(c) != group for c in configs[1:]):
-        raise ValueError("run_online_group: configs differ in more than width and replicate")
-    widths = sorted({c.student.width for c in configs})
-    reps = list(dict.fromkeys((c.seed, c.data_seed) for c in configs))
-    teachers = {(c.seed, c.data_seed): c.teacher for c in configs}
-    task, power, dtype = first.teacher.task, first.loss_power, first.train.dtype
-    ensure_precision(first.train.precision)
-    in_dim, out_dim = first.manifold.input_dim, first.teacher.output_dim
-    setups, streams, inits, vals, tests = [], [], [], [], []
-    for seed, data_seed in reps:
-        embedder, teacher = draw_setup(data_seed, first.manifold, teachers[seed, data_seed])
-        k = [keys.online_keys(seed, data_seed, w, first.student.depth) for w in widths]
-        val = sample_manifold(k[0].val, embedder, first.n_val)
-        test = sample_manifold(k[0].test, embedder, first.n_test)
-        setups.append((embedder, teacher))
-        streams.append(k[0].stream)
-        vals.append((val.x, teacher(val.z)))
-        tests.append((np.asarray(test.x, dtype), np.asarray(teacher(test.z), dtype)))
-        inits.append(
-            [init_student(kw.init, replace(first.student, width=w), in_dim, out_dim)
-             for kw, w in zip(k, widths)]
-        )  # fmt: skip
-    stack = lambda *trees: jax.tree_util.tree_map(lambda *a: jnp.stack(a), *trees)  # noqa: E731
-    results = train_online_replicates(
-        jnp.stack(streams),
-        [stack(*(inits[r][j] for r in range(len(reps)))) for j in range(len(widths))],
-        first.train,
-        first.manifold,
-        replace(first.teacher, gain=1.0),  # the gains are in the stacked weights
-        stack(*(e.params for e, _ in setups)),
-        stack(*((t.params, t.mean, t.std) for _, t in setups)),
-        phases=first.schedule,
-        x_val=jnp.stack([v[0] for v in vals]),
-        y_val=jnp.stack([v[1] for v in vals]),
-        task=task,
-        loss_power=power,
-        batched=batched,
-        shard=shard,
-    )
-    outputs = []
-    for c in configs:
-        r, j = reps.index((c.seed, c.data_seed)), widths.index(c.student.width)
-        outputs.append(_online_output(c, results[j][r], *tests[r]))
-    return outputs
-
-
-def run_online_group_on_devices(configs: list[OnlineTrialConfig]) -> list[TrialOutput]:
-    """The ``devices`` backend's group: the replicate axis sharded over the local devices."""
-    return run_online_group(configs, shard=_shard_over_devices)
-
-
-def _online_output(config: OnlineTrialConfig, res, x_test, y_test) -> TrialOutput:
-    task = config.teacher.task
-    test_loss = evaluate_loss(res.params, x_test, y_test, task=task, loss_power=config.loss_power)
-    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
-    metrics = {
-        "test_loss": test_loss,
-        "val_loss": res.val_loss,
-        # the last chunk's fresh-batch loss: a training loss that is also an unbiased test estimate
-        "train_loss": float(res.curve_train[-1]),
-        "n_params": n_params,
-        "width": config.student.width,
-        "steps": res.steps,
-        "samples_seen": res.samples_seen,
-        "best_step": res.best_step,
-        "budget_fraction": config.budget_fraction,
-        "finite": bool(np.isfinite(test_loss)),
-        **_layer_dimensions(config, res.params, x_test),
-    }
-    return TrialOutput(metrics, _curves(res))
-
-
-def _layer_dimensions(config: OnlineTrialConfig, params, x_test) -> dict:
-    """TwoNN and MLE (k = ``layer_id_k``) of the last hidden layer's pre-activations."""
-    if not config.layer_id_k:
-        return {}
-    import warnings
-
-    from ..intrinsic_dim import mle_levina_bickel, twonn
-
-    hidden = np.asarray(student_hidden(params, jnp.asarray(x_test))[-1], np.float64)
-    with warnings.catch_warnings():  # a degenerate layer is reported by its NaN, not a warning
-        warnings.simplefilter("ignore")
-        out = {}
-        for name, estimate in (
-            ("layer_id_twonn", lambda h: twonn(h)),
-            ("layer_id_mle", lambda h: mle_levina_bickel(h, k=config.layer_id_k)),
-        ):
-            try:
-                out[name] = float(estimate(hidden).dimension)
-            except ValueError:
-                out[name] = float("nan")
-    return out
-
-
-# --- the empirical minimiser at D >> P (variance-limited) --------------------------------------
-
-
-@dataclass(frozen=True)
-class VarianceTrialConfig:
-    """One (D, replicate) of the variance-limited study; theta* is shared by every trial of it."""
-
-    manifold: ManifoldConfig
-    teacher: TeacherConfig
-    student: StudentConfig
-    pretrain: TrainConfig
-    pretrain_steps: int
-    population_size: int
-    population_lbfgs_steps: int
-    lbfgs_steps: int
-    precision: str
-    n_train: int
-    n_test: int
-    data_seed: int
-    seed: int
-
-
-def warm_start(config: VarianceTrialConfig) -> list:
-    """theta*: Adam on fresh data, then L-BFGS on the population sample (cached per process)."""
-    c = config
-    return _warm_start(
-        c.manifold, c.teacher, c.student, c.pretrain, c.pretrain_steps, c.population_size,
-        c.population_lbfgs_steps, c.precision, c.data_seed, bool(jax.config.jax_enable_x64),
-    )  # fmt: skip
-
-
-# The x64 flag is part of the cache key: the same seed draws a different teacher under x64.
-@functools.lru_cache(maxsize=4)
-def _warm_start(
-    manifold, teacher_config, student, pretrain, pretrain_steps, population_size,
-    population_lbfgs_steps, precision, data_seed, x64,
-):  # fmt: skip
-    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
-    k = keys.variance_keys(data_seed)
-    val = sample_manifold(k.pretrain_val, embedder, 4096)
-    res = train_online(
-        k.pretrain,
-        student,
-        pretrain,
-        embedder,
-        teacher,
-        steps=pretrain_steps,
-        x_val=val.x,
-        y_val=teacher(val.z),
-        task=teacher_config.task,
-    )
-    params = res.params
-    if population_lbfgs_steps:
-        pop = sample_manifold(k.population, embedder, population_size)
-        params = minimise_full_batch(
-            params,
-            pop.x,
-            teacher(pop.z),
-            steps=population_lbfgs_steps,
-            task=teacher_config.task,
-            precision=precision,
-        ).params
-    return to_numpy(params)
-
-
-@functools.lru_cache(maxsize=4)
-def _variance_test_set(manifold, teacher_config, data_seed, n_test, x64):
-    """The study's shared test set (common random numbers for every D); x64 keys the cache."""
-    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
-    test = sample_manifold(keys.variance_keys(data_seed).test, embedder, n_test)
-    return np.asarray(test.x), np.asarray(teacher(test.z))
-
-
-def run_variance_trial(config: VarianceTrialConfig) -> TrialOutput:
-    """Warm start at theta*, L-BFGS to the minimiser of D points, score the shared test set."""
-    # x64 is a process-wide switch that changes what jax.random draws: turn it on before the
-    # first draw, so that every trial (and theta*) sees the same teacher whatever ran before.
-    ensure_precision(config.precision)
-    theta = warm_start(config)
-    embedder, teacher = trial_setup(config)
-    k_train = keys.variance_train_key(config.seed, config.data_seed, config.n_train)
-    train = sample_manifold(k_train, embedder, config.n_train)
-    task = config.teacher.task
-    res = minimise_full_batch(
-        theta, train.x, teacher(train.z), steps=config.lbfgs_steps, task=task,
-        precision=config.precision,
-    )  # fmt: skip
-    x_test, y_test = _variance_test_set(
-        config.manifold, config.teacher, config.data_seed, config.n_test,
-        bool(jax.config.jax_enable_x64),
-    )  # fmt: skip
-    dtype = jnp.float64 if config.precision == "float64" else jnp.float32
-    x_test, y_test = jnp.asarray(x_test, dtype), jnp.asarray(y_test, dtype)
-    test = evaluate_loss(res.params, x_test, y_test, task=task)
-    reference = evaluate_loss(
-        jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), theta), x_test, y_test, task=task
-    )
-    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
-    metrics = {
-        "test_loss": test,
-        "train_loss": res.train_loss,
-        "start_train_loss": res.start_loss,
-        "reference_loss": reference,
-        "grad_norm": res.grad_norm,
-        "n_params": n_params,
-        "points_per_param": config.n_train / n_params,
-        "finite": bool(np.isfinite(test)),
-    }
-    return TrialOutput(metrics, {})
-
-
-# --- real data: scikit-learn's digits -------------------------------------------------------------
-
-DIGITS_TEST = 497  # digits has 1797 points: 1300 for training subsets, the rest held out
-
-
-@dataclass(frozen=True)
-class DigitsTrial:
-    """One ReLU classifier trained on the first ``n_train`` points of a seeded permutation."""
-
-    n_train: int = 256
-    seed: int = 0
-    student: StudentConfig = field(default_factory=lambda: StudentConfig(depth=2, width=256))
-    train: TrainConfig = field(
-        default_factory=lambda: TrainConfig(steps_per_point=8.0, min_steps=1500, max_steps=12000)
-    )
-
-    def __post_init__(self):
-        check_int("sizes", self.n_train, minimum=16, maximum=1797 - DIGITS_TEST)
-        check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
-
-
-def load_digits_data():
-    """Digits scaled to [0, 1], as float32, with integer labels."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
-
-
-def _digits_split(permutation_key):
-    x, y = load_digits_data()
-    perm = np.asarray(jax.random.permutation(permutation_key, jnp.arange(len(x), dtype=jnp.int32)))
-    test, pool = perm[:DIGITS_TEST], perm[DIGITS_TEST:]
-    return x[pool], y[pool], x[test], y[test]
-
-
-def run_digits_trial(config: DigitsTrial) -> TrialOutput:
-    """Train one classifier; losses are cross-entropy (nats) against the labels."""
-    k_split, k_student = keys.digits_keys(config.seed)
-    x_pool, y_pool, x_test, y_test = _digits_split(k_split)
-    onehot = lambda y: jax.nn.one_hot(y, 10) * 60.0  # noqa: E731 - sharp "teacher logits" = labels
-    x_tr, y_tr = x_pool[: config.n_train], onehot(y_pool[: config.n_train])
-    # Validation for the checkpoint: pool points not used for training (or test, if none left).
-    spare = config.n_train < len(x_pool) - 64
-    x_val = x_pool[config.n_train :][:256] if spare else x_test
-    y_val = onehot(y_pool[config.n_train :][:256] if spare else y_test)
-    res = train_students(
-        k_student[None],
-        config.student,
-        config.train,
-        jnp.asarray(x_tr)[None],
-        y_tr[None],
-        jnp.asarray(x_val)[None],
-        y_val[None],
-        task="classification",
-        batched=False,
-    )[0]
-    test = evaluate_loss(res.params, jnp.asarray(x_test), onehot(y_test), task="classification")
-    acc = float(jnp.mean(jnp.argmax(student_apply(res.params, jnp.asarray(x_test)), -1) == y_test))
-    metrics = {
-        "train_loss": res.train_loss,
-        "test_loss": test,
-        "train_test_ratio": res.train_loss / test,
-        "test_accuracy": acc,
-        "steps": res.steps,
-        "best_step": res.best_step,
-        "n_params": parameter_count(config.student, 64, 10),
-    }
-    return TrialOutput(metrics, _curves(res))

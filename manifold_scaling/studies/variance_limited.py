@@ -18,20 +18,31 @@ the 1/D term. Every trial is scored on one shared test set (common random number
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .. import keys
 from ..configs import param
 from ..errors import InputError, check_choice, check_float, check_int
 from ..fitting import local_slopes
-from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig
+from ..manifolds import EMBEDDINGS, LATENTS, ManifoldConfig, sample_manifold
 from ..students import StudentConfig, parameter_count
+from ..sweep.records import TrialOutput
 from ..teachers import TeacherConfig
-from ..training import TrainConfig, ensure_precision
+from ..training import (
+    TrainConfig,
+    ensure_precision,
+    evaluate_loss,
+    minimise_full_batch,
+    to_numpy,
+    train_online,
+)
 from .base import (
     ambient_field,
     check_teacher_rule,
@@ -42,7 +53,7 @@ from .base import (
     teacher_rule_field,
 )
 from .protocol import Analysis, Study
-from .trials import VarianceTrialConfig, run_variance_trial
+from .trials import draw_setup, trial_setup
 from .verdict import Verdict, analyse_curve, points_per_param_rule
 
 __all__ = [
@@ -53,6 +64,119 @@ __all__ = [
     "run_variance_trial",
     "trial_configs",
 ]
+
+# --- the empirical minimiser at D >> P (variance-limited) --------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceTrialConfig:
+    """One (D, replicate) of the variance-limited study; theta* is shared by every trial of it."""
+
+    manifold: ManifoldConfig
+    teacher: TeacherConfig
+    student: StudentConfig
+    pretrain: TrainConfig
+    pretrain_steps: int
+    population_size: int
+    population_lbfgs_steps: int
+    lbfgs_steps: int
+    precision: str
+    n_train: int
+    n_test: int
+    data_seed: int
+    seed: int
+
+
+def warm_start(config: VarianceTrialConfig) -> list:
+    """theta*: Adam on fresh data, then L-BFGS on the population sample (cached per process)."""
+    c = config
+    return _warm_start(
+        c.manifold, c.teacher, c.student, c.pretrain, c.pretrain_steps, c.population_size,
+        c.population_lbfgs_steps, c.precision, c.data_seed, bool(jax.config.jax_enable_x64),
+    )  # fmt: skip
+
+
+# The x64 flag is part of the cache key: the same seed draws a different teacher under x64.
+@functools.lru_cache(maxsize=4)
+def _warm_start(
+    manifold, teacher_config, student, pretrain, pretrain_steps, population_size,
+    population_lbfgs_steps, precision, data_seed, x64,
+):  # fmt: skip
+    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
+    k = keys.variance_keys(data_seed)
+    val = sample_manifold(k.pretrain_val, embedder, 4096)
+    res = train_online(
+        k.pretrain,
+        student,
+        pretrain,
+        embedder,
+        teacher,
+        steps=pretrain_steps,
+        x_val=val.x,
+        y_val=teacher(val.z),
+        task=teacher_config.task,
+    )
+    params = res.params
+    if population_lbfgs_steps:
+        pop = sample_manifold(k.population, embedder, population_size)
+        params = minimise_full_batch(
+            params,
+            pop.x,
+            teacher(pop.z),
+            steps=population_lbfgs_steps,
+            task=teacher_config.task,
+            precision=precision,
+        ).params
+    return to_numpy(params)
+
+
+@functools.lru_cache(maxsize=4)
+def _variance_test_set(manifold, teacher_config, data_seed, n_test, x64):
+    """The study's shared test set (common random numbers for every D); x64 keys the cache."""
+    embedder, teacher = draw_setup(data_seed, manifold, teacher_config)
+    test = sample_manifold(keys.variance_keys(data_seed).test, embedder, n_test)
+    return np.asarray(test.x), np.asarray(teacher(test.z))
+
+
+def run_variance_trial(config: VarianceTrialConfig) -> TrialOutput:
+    """Warm start at theta*, L-BFGS to the minimiser of D points, score the shared test set."""
+    # x64 is a process-wide switch that changes what jax.random draws: turn it on before the
+    # first draw, so that every trial (and theta*) sees the same teacher whatever ran before.
+    ensure_precision(config.precision)
+    theta = warm_start(config)
+    embedder, teacher = trial_setup(config)
+    k_train = keys.variance_train_key(config.seed, config.data_seed, config.n_train)
+    train = sample_manifold(k_train, embedder, config.n_train)
+    task = config.teacher.task
+    res = minimise_full_batch(
+        theta, train.x, teacher(train.z), steps=config.lbfgs_steps, task=task,
+        precision=config.precision,
+    )  # fmt: skip
+    x_test, y_test = _variance_test_set(
+        config.manifold, config.teacher, config.data_seed, config.n_test,
+        bool(jax.config.jax_enable_x64),
+    )  # fmt: skip
+    dtype = jnp.float64 if config.precision == "float64" else jnp.float32
+    x_test, y_test = jnp.asarray(x_test, dtype), jnp.asarray(y_test, dtype)
+    test = evaluate_loss(res.params, x_test, y_test, task=task)
+    reference = evaluate_loss(
+        jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), theta), x_test, y_test, task=task
+    )
+    n_params = parameter_count(config.student, config.manifold.input_dim, config.teacher.output_dim)
+    metrics = {
+        "test_loss": test,
+        "train_loss": res.train_loss,
+        "start_train_loss": res.start_loss,
+        "reference_loss": reference,
+        "grad_norm": res.grad_norm,
+        "n_params": n_params,
+        "points_per_param": config.n_train / n_params,
+        "finite": bool(np.isfinite(test)),
+    }
+    return TrialOutput(metrics, {})
+
+
+# --- the study: D >> P sizes around one shared theta* -----------------------------------------
 
 TOLERANCE = (0.85, 1.15)
 
