@@ -149,9 +149,11 @@ if sk:
 # %%
 ms_long = load("model-scaling-long")
 if ms_long:
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    plots.local_slope_plot(ms_long, x_label="parameters N", ax=ax)
-    ax.set_title("Local α_N with 60 000 steps (dashed: 4/d)")
+    n_dims = len({r.get("d") for r in ms_long.get("results") or []})  # one panel per d
+    fig, axes = plt.subplots(1, n_dims, figsize=(4.4 * n_dims, 4.2), squeeze=False)
+    plots.local_slope_plot(ms_long, x_label="parameters N", symbol="N", ax=axes[0])
+    fig.suptitle("Local α_N with 60 000 steps (dashed: 4/d)", fontsize=10)
+    fig.tight_layout()
     plt.show()
     for res in ms_long.get("results") or []:
         for p in (res.get("diagnostics") or {}).get("per_size") or []:

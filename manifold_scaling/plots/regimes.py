@@ -187,7 +187,8 @@ def model_scaling_figures(summary: dict, rows: list[dict], curves: dict, out_dir
             **extra,
             "loss_vs_params": Planned("loss_vs_params.png", lambda: loss_vs_params(summary, rows)),
             "local_slopes": Planned(
-                "local_slopes.png", lambda: local_slope_plot(summary, x_label="parameters N")
+                "local_slopes.png",
+                lambda: local_slope_plot(summary, x_label="parameters N", symbol="N"),
             ),
             "four_over_alpha": Planned(
                 "four_over_alpha.png", lambda: four_over_alpha_plot(summary, alpha_label="α_N")

@@ -78,7 +78,11 @@ def loss_vs_size(
 
 
 def local_slope_plot(
-    summary: dict, *, x_label: str = "training points D", ax: Axes | None = None
+    summary: dict,
+    *,
+    x_label: str = "training points D",
+    symbol: str = "D",
+    ax: Axes | None = None,
 ) -> Figure:
     """Local slopes -dlogL/dlogD between consecutive sizes, one panel per d and one colour and
     marker per learner, each learner's own predicted exponent dashed in its colour (Bahri et al.
@@ -129,13 +133,16 @@ def local_slope_plot(
             else:
                 log.warning("%s: no predicted exponent, prediction line not drawn", what)
         log_scale(panel, y=False)
+        from matplotlib.ticker import NullFormatter
+
+        panel.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short spans
         panel.set_xlabel(x_label)
-        panel.set_ylabel("local slope  -Δlog L / Δlog D")
+        panel.set_ylabel(f"local slope  -Δlog L / Δlog {symbol}")
         panel.set_title("" if d is None else f"d = {d:g}")
         legend(panel, fontsize=7)
     if not dims:
         axes[0].set_xlabel(x_label)
-        axes[0].set_ylabel("local slope  -Δlog L / Δlog D")
+        axes[0].set_ylabel(f"local slope  -Δlog L / Δlog {symbol}")
     if owned:
         fig.suptitle("Local slopes (dashed: each learner's predicted exponent; open markers: "
                      "outside the fit window)", fontsize=10)  # fmt: skip
