@@ -59,13 +59,13 @@ def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
 
 def _setting(v: Verdict) -> str:
     """What besides d and the learner sets a row apart: its settings (``nu = 0.5``), or its
-    budget fraction when it is not the full budget."""
+    budget fraction (shown only when the rows' fractions differ)."""
     parts = [
         f"{'ν' if k == 'nu' else k} = {val:g}" if isinstance(val, int | float) else f"{k} = {val}"
         for k, val in (v.settings or {}).items()
         if k != "d"
     ]
-    if not parts and v.budget_fraction not in (None, 1.0):
+    if not parts and v.budget_fraction is not None:
         parts = [f"budget × {v.budget_fraction:g}"]
     return ", ".join(parts)
 

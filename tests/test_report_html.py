@@ -209,3 +209,21 @@ def test_a_folder_without_a_run(kind, tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("manifold-scaling report: error: RUN_DIR: ")
     assert str(target) in err and "summary.json" in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_verdict_table_names_the_setting_only_where_rows_differ_by_it():
+    """Rows of one d at several budget fractions say each fraction, the full budget included;
+    smoothness rows say their nu; rows that share one setting get no setting column."""
+    from manifold_scaling.studies.verdict import Verdict
+
+    def row(**kw):
+        return Verdict(d=3, alpha=None, alpha_ci=None, predicted_alpha=4 / 3, ratio=None,
+                       fit_window=None, window_decades=0.0, reading="r", **kw).to_dict()  # fmt: skip
+
+    budgets = verdict_table({"results": [row(budget_fraction=0.5), row(budget_fraction=1.0)]})
+    assert "| setting |" in budgets
+    assert "| 3 | budget × 0.5 |" in budgets and "| 3 | budget × 1 |" in budgets
+    nus = verdict_table({"results": [row(settings={"nu": 0.5, "d": 3}), row(settings={"nu": 3.5})]})
+    assert "| 3 | ν = 0.5 |" in nus and "| 3 | ν = 3.5 |" in nus
+    same = verdict_table({"results": [row(budget_fraction=1.0), row(budget_fraction=1.0)]})
+    assert "setting" not in same

@@ -86,6 +86,14 @@ def learner_style(name) -> tuple[str, str, str]:
     return LEARNER_STYLE.get(name or "network", (str(name), "#666666", "D"))
 
 
+def absent_learner(ax: Axes, name, where: str) -> None:
+    """A legend entry (open marker, no data) saying where a learner has no exponent, so a
+    missing point is named instead of being a silent gap."""
+    label, color, marker = learner_style(name)
+    ax.plot([], [], ls="none", marker=marker, mfc="none", color=color,
+            label=f"{label}: no exponent at {where}")  # fmt: skip
+
+
 def learner_loss_key(res: dict) -> str:
     """The rows' loss column a result was fitted on."""
     name = res.get("learner") or "network"

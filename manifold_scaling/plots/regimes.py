@@ -13,6 +13,7 @@ import numpy as np
 
 from ._save import Planned, write_figures
 from ._style import (
+    absent_learner,
     clipped_errorbar,
     colours,
     column,
@@ -456,9 +457,7 @@ def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
                 )  # fmt: skip
                 labelled = True
     for learner, where in missing.items():
-        name, color, marker = learner_style(learner)
-        ax.plot([], [], ls="none", marker=marker, mfc="none", color=color,
-                label=f"{name}: no exponent at {'; '.join(where)}")  # fmt: skip
+        absent_learner(ax, learner, "; ".join(where))
     ax.set_ylim(*ylim)
     ax.set_xlabel("teacher smoothness ν (Matérn)")
     ax.set_ylabel("α·d/2 (90 % interval)")
@@ -477,13 +476,14 @@ def smoothness_loss_plot(summary: dict, rows: list[dict], *, ax=None) -> Figure:
     results = [r for r in results_of(summary, what="smoothness loss") if isinstance(r, dict)]
     dims = sorted({num(r.get("d")) for r in results if math.isfinite(num(r.get("d")))})
     nus = sorted({num(r.get("nu")) for r in results if math.isfinite(num(r.get("nu")))})
-    nu_colour = dict(zip(nus, ("#7b3294", "#e66101", "#008837", "#0571b0", "#ca0020")))
+    distinct = ("#7b3294", "#e66101", "#008837", "#0571b0", "#ca0020")
+    nu_colour = dict(zip(nus, distinct if len(nus) <= len(distinct) else colours(len(nus))))
     n = max(len(dims), 1)
     fig, axes, owned = figure_axes(ax, (4.4 * n, 4.2), n)
     for panel, d in zip(axes, dims):
         for res in [r for r in results if num(r.get("d")) == d]:
             learner = res.get("learner") or "network"
-            label, _, marker = learner_style(learner)
+            _, _, marker = learner_style(learner)
             nu = num(res.get("nu"))
             pts = [
                 r for r in rows if num(r.get("d")) == d and r.get("variant") == res.get("variant")

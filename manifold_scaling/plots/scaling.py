@@ -12,6 +12,7 @@ import numpy as np
 
 from ._save import Planned, write_figures
 from ._style import (
+    absent_learner,
     clipped_errorbar,
     colours,
     column,
@@ -87,6 +88,8 @@ def local_slope_plot(
     """Local slopes -dlogL/dlogD between consecutive sizes, one panel per d and one colour and
     marker per learner, each learner's own predicted exponent dashed in its colour (Bahri et al.
     2021, Fig. 1a reads the same slopes)."""
+    from matplotlib.ticker import NullFormatter
+
     results = results_of(summary, what="local slopes")
 
     def key(r):  # a result without a d (a user's own table) gets a panel of its own
@@ -133,8 +136,6 @@ def local_slope_plot(
             else:
                 log.warning("%s: no predicted exponent, prediction line not drawn", what)
         log_scale(panel, y=False)
-        from matplotlib.ticker import NullFormatter
-
         panel.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short spans
         panel.set_xlabel(x_label)
         panel.set_ylabel(f"local slope  -Δlog L / Δlog {symbol}")
@@ -284,11 +285,8 @@ def four_over_alpha_plot(
             if name not in seen else None, what="4/alpha vs d",
         )  # fmt: skip
         seen.add(name)
-    for name, ds in missing.items():  # say who is absent, and where, instead of a silent gap
-        label, color, marker = learner_style(name)
-        where = ", ".join(f"{d:g}" for d in sorted(set(ds)))
-        ax.plot([], [], linestyle="none", marker=marker, mfc="none", color=color,
-                label=f"{label}: no exponent at d = {where}")  # fmt: skip
+    for name, ds in missing.items():
+        absent_learner(ax, name, "d = " + ", ".join(f"{d:g}" for d in sorted(set(ds))))
     grid = np.linspace(0, top, 10)
     ax.plot(grid, grid, "k--", lw=1, label="4/α = d (piecewise-linear)")
     ax.set_xlim(0, top)
