@@ -132,7 +132,7 @@ def draw_matern_field(
     return factor @ eps
 
 
-def predicted_exponents(nu: float, d: int) -> dict[str, float]:
+def predicted_exponents(nu: float, d: int, *, boundary: bool = True) -> dict[str, float]:
     """Data-scaling exponents α (MSE ~ D^-α) of a Matérn-ν teacher on a d-dimensional manifold.
 
     - ``"piecewise_linear"``: min(2ν, 4)/d. Interpolation over simplices of size s ~ D^(-1/d) has
@@ -145,7 +145,8 @@ def predicted_exponents(nu: float, d: int) -> dict[str, float]:
       Laplace kernel and the ReLU NTK share a_S = d + 1 (Geifman et al. 2020; Bietti & Bach 2021).
       That rate assumes no boundary; on a bounded cube ridgeless interpolation is guaranteed only
       the rate of the kernel's own smoothness (Schaback 1999; 2018), so ``"kernel_range"`` is
-      [min(2ν, d + 1)/d, min(2ν, 2d + 2)/d].
+      [min(2ν, d + 1)/d, min(2ν, 2d + 2)/d]. ``boundary=False`` (the flat torus, the sphere): the
+      range is the point min(2ν, 2d + 2)/d.
     """
     nu = check_float("nu", nu, minimum=0.0, strict_min=True)
     d = check_int("d", d, minimum=1)
@@ -155,7 +156,10 @@ def predicted_exponents(nu: float, d: int) -> dict[str, float]:
         "piecewise_linear_range": [pl, pl],
         "kernel": min(2.0 * nu, 2.0 * d + 2.0) / d,
         # on a bounded cube only the kernel's own smoothness rate is guaranteed (Schaback 1999)
-        "kernel_range": [min(2.0 * nu, d + 1.0) / d, min(2.0 * nu, 2.0 * d + 2.0) / d],
+        "kernel_range": [
+            min(2.0 * nu, (d + 1.0) if boundary else (2.0 * d + 2.0)) / d,
+            min(2.0 * nu, 2.0 * d + 2.0) / d,
+        ],
     }
 
 

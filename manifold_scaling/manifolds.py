@@ -9,11 +9,13 @@ ambient embedding changes what the *student* sees and nothing else.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .errors import InputError, check_choice, check_float, check_int
 
@@ -32,6 +34,33 @@ def coordinate_count(latent: str, d: int) -> int:
 
 
 Embedding = Literal["pad", "rotation", "network"]
+
+# Compact latents without a boundary: no edge for a kernel's boundary layer (Schaback 1999), so
+# the kernel theory's rate is the boundary-free one (Spigler, Geiger & Wyart 2019).
+BOUNDARY_FREE = ("sphere", "torus")
+
+TORUS_PERIOD = 2.0 * math.pi
+
+
+def has_boundary(latent: str) -> bool:
+    """Whether a latent manifold has an edge that can limit a kernel's rate: True for the cubes
+    (and, conservatively, the Gaussian), False for the sphere and the flat torus."""
+    return latent not in BOUNDARY_FREE
+
+
+def chart(latent: str, z) -> tuple[np.ndarray, float | None]:
+    """Chart coordinates of latent points for the piecewise-linear learner, and their period.
+
+    The torus's (cos, sin) coordinates lie on a sphere in R^(2d), all on the surface of their own
+    convex hull, so a Delaunay triangulation there interpolates nothing; its chart is the angles
+    in [0, 2 pi)^d with period 2 pi (triangulated periodically: every point is interior). Every
+    other latent is its own chart (no period).
+    """
+    z = np.asarray(z, np.float64)
+    if latent != "torus":
+        return z, None
+    d = z.shape[1] // 2
+    return np.mod(np.arctan2(z[:, d:], z[:, :d]), TORUS_PERIOD), TORUS_PERIOD
 
 
 @dataclass(frozen=True)

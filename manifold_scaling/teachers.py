@@ -336,7 +336,7 @@ def teacher_length_scale(key, teacher: Teacher, manifold: ManifoldConfig | int, 
     return float(g.std() / rms)
 
 
-def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
+def predicted_exponents(config: TeacherConfig, d: float | None, *, boundary: bool = True) -> dict:
     """What each theory predicts for alpha_D with this teacher at intrinsic dimension ``d``.
 
     ``piecewise_linear``: the s^2 argument (Sharma & Kaplan 2020, Sec. 2) saturates at 4/d for any
@@ -348,7 +348,9 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
     2018), so its range is [(d+1)/d, 2(d+1)/d]; a ReLU network teacher has kinks (nu = 3/2 at
     infinite width): 4/d while many kinks share a cell, then 3/d, so its piecewise-linear range is
     [3/d, 4/d] and its kernel rate 3/d. Every theory has a ``*_range`` [low, high] (a point is
-    [x, x]). ``d=None`` returns only the teacher's label.
+    [x, x]). ``boundary=False`` (a latent without an edge, ``manifolds.has_boundary``: the flat
+    torus, the sphere) collapses the kernel range to its boundary-free top. ``d=None`` returns
+    only the teacher's label.
     """
     out = {"teacher": _teacher_label(config)}
     if d is None:
@@ -356,7 +358,7 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
     if config.kind == "matern":
         from .fields import predicted_exponents as matern_exponents
 
-        out.update(matern_exponents(config.nu, d))
+        out.update(matern_exponents(config.nu, d, boundary=boundary))
     elif config.activation == "relu":
         out["piecewise_linear"] = 3.0 / d
         out["piecewise_linear_range"] = [3.0 / d, 4.0 / d]
@@ -368,7 +370,7 @@ def predicted_exponents(config: TeacherConfig, d: float | None) -> dict:
         # On a bounded cube only the rate of the kernel's own smoothness, (d + 1)/d, is
         # guaranteed; the doubled rate 2(d + 1)/d needs boundary conditions (Schaback 1999).
         out["kernel"] = (2 * d + 2.0) / d
-        out["kernel_range"] = [(d + 1.0) / d, (2 * d + 2.0) / d]
+        out["kernel_range"] = [(d + 1.0 if boundary else 2 * d + 2.0) / d, (2 * d + 2.0) / d]
     return out
 
 

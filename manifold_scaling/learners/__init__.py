@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from .kernel import KERNELS, kernel_fit_predict, kernel_matrix, median_bandwidth
-from .simplex import MAX_SIMPLEX_DIM, interior_mask, simplex_fit_predict
+from .simplex import MAX_SIMPLEX_DIM, interior_mask, periodic_images, simplex_fit_predict
 
 __all__ = [
     "INPUT_SPACES",
@@ -32,6 +32,7 @@ __all__ = [
     "kernel_fit_predict",
     "kernel_matrix",
     "median_bandwidth",
+    "periodic_images",
     "simplex_fit_predict",
 ]
 
@@ -47,12 +48,15 @@ def fit_predict(learner: str, z_train, x_train, y_train, z_test, x_test, **optio
 
     Both coordinate systems are passed so that every learner gets the same call; each reads only
     its own (``INPUT_SPACES``), and the other may be None. ``options`` go to the learner
-    (``kernel_fit_predict``: kernel, length_scale, jitter, max_points; simplex has none).
+    (``kernel_fit_predict``: kernel, length_scale, jitter, max_points; simplex: period, for chart
+    coordinates that are periodic, ``manifolds.chart``).
     """
     if learner == "simplex":
-        if options:
-            raise InputError("learners", f"simplex takes no options (got {sorted(options)})")
-        return simplex_fit_predict(z_train, y_train, z_test)
+        if set(options) - {"period"}:
+            raise InputError(
+                "learners", f"simplex takes only the option period (got {sorted(options)})"
+            )
+        return simplex_fit_predict(z_train, y_train, z_test, **options)
     if learner == "kernel":
         return kernel_fit_predict(x_train, y_train, x_test, **options)
     raise InputError("learners", f"must be among {', '.join(LEARNERS)} (got {learner!r})")

@@ -28,7 +28,7 @@ from ..configs import config_hash, config_to_dict
 from ..errors import InputError, check_choice, check_float, check_int
 from ..fields import draw_matern_field
 from ..learners import LEARNERS, MAX_SIMPLEX_DIM, fit_predict, interior_mask
-from ..manifolds import ManifoldConfig, init_embedding, sample_manifold
+from ..manifolds import ManifoldConfig, chart, init_embedding, sample_manifold
 from ..students import StudentConfig, parameter_count
 from ..sweep.records import TrialOutput
 from ..sweep.sharding import shard_leading_axis, unpad
@@ -135,11 +135,12 @@ ALL_LEARNERS = ("network", *LEARNERS)
 
 
 def check_simplex(manifold: ManifoldConfig) -> None:
-    """Simplex interpolation needs d chart coordinates (cube, Gaussian) and d <= 5."""
-    if manifold.latent not in ("cube", "unit-cube", "gaussian"):
+    """Simplex interpolation needs d chart coordinates (cube, Gaussian; the torus's angles,
+    triangulated periodically) and d <= 5."""
+    if manifold.latent not in ("cube", "unit-cube", "gaussian", "torus"):
         raise InputError(
             "learners",
-            f"simplex interpolation needs a cube or Gaussian latent (got {manifold.latent})",
+            f"simplex interpolation needs a cube, Gaussian or torus latent (got {manifold.latent})",
         )
     if manifold.intrinsic_dim > MAX_SIMPLEX_DIM:
         raise InputError(
@@ -231,18 +232,22 @@ def nn_spacing(z) -> float:
 def reference_losses(config: TrialConfig, data: TrialData, loss) -> tuple[dict, np.ndarray]:
     """The reference learners' test losses on the interior test points, and that set's share."""
     (z_tr, x_tr, y_tr), (z_te, x_te, y_te) = data.train, data.test
+    latent = config.manifold.latent
+    (c_tr, period), (c_te, _) = chart(latent, z_tr), chart(latent, z_te)
     inside = np.ones(len(z_te), bool)
     # Only piecewise-linear interpolation is undefined outside a hull (kernels and the network
-    # are defined everywhere), and a Delaunay hull exists only for d <= 5 chart coordinates.
-    if data.hull_z is not None and "simplex" in config.learners:
-        inside = interior_mask(data.hull_z, np.asarray(z_te))
+    # are defined everywhere), and a Delaunay hull exists only for d <= 5 chart coordinates; a
+    # periodic chart (the torus) has no hull: every test point is interior.
+    if data.hull_z is not None and "simplex" in config.learners and period is None:
+        inside = interior_mask(data.hull_z, c_te)
     out = {"interior_fraction": float(inside.mean())}
     for name in config.learners:
         if name == "network":
             continue
+        options = {"period": period} if name == "simplex" and period is not None else {}
         pred = fit_predict(
-            name, np.asarray(z_tr), np.asarray(x_tr), np.asarray(y_tr),
-            np.asarray(z_te)[inside], np.asarray(x_te)[inside],
+            name, c_tr, np.asarray(x_tr), np.asarray(y_tr), c_te[inside],
+            np.asarray(x_te)[inside], **options,
         )  # fmt: skip
         # Defined everywhere inside the smallest training set's hull when the sets are nested;
         # with independent draws a few interior points may fall outside a larger set's hull.

@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from ... import keys
+from ...manifolds import has_boundary
 from ..base import teacher_summary
 from ..findings import (
     CONTRAST_MARGIN,
@@ -66,7 +67,12 @@ def analyse_learners(
             with_floor=config.with_floor, n_bootstrap=config.n_bootstrap, ci=config.ci,
             teacher=teacher, band=band, learner=None, theories=predicted,
         )  # fmt: skip
-        interior = "simplex" in learners[d] and all("test_loss_interior" in r for r in rows_d)
+        # A periodic chart (the torus) has no hull: its "interior" set is the whole test set.
+        interior = (
+            "simplex" in learners[d]
+            and has_boundary(config.latent)
+            and all("test_loss_interior" in r for r in rows_d)
+        )
         for i, name in enumerate(learners[d]):
             key = keys.analysis_key(config.seed, *key_path, d, *((i,) if i else ()))
             kw = {**common, "learner": name}
@@ -98,7 +104,7 @@ def predictions_for(config, d: float) -> dict:
     for |y - y_hat|^p; ``teachers.predicted_exponents`` states them for MSE)."""
     from ...teachers import predicted_exponents
 
-    raw = predicted_exponents(config.teacher, d)
+    raw = predicted_exponents(config.teacher, d, boundary=has_boundary(config.latent))
     scale = config.predicted_alpha(d) / (4.0 / d)
     out = {"teacher": raw["teacher"]}
     for theory in ("piecewise_linear", "kernel"):
