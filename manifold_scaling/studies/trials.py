@@ -319,9 +319,12 @@ def run_trials(
 def network_metrics(res, test_loss: float, n_params: int, n_train: int) -> dict:
     """What every fixed-training-set trial records about its trained network: its losses, their
     ratio (the interpolation diagnostic), its budget, its size against the data, and how far its
-    validation loss fell over the last doubling of the budget (the cell convergence rule)."""
+    validation loss fell over the last doubling of the budget (the cell convergence rule): the
+    kept point's own run, i.e. a kept polish's curve (``first_order_tail_dlog``: Adam's alone)."""
     return {
-        "val_tail_dlog": last_doubling_change(res.curve_steps, res.curve_val),
+        "val_tail_dlog": res.tail_dlog,
+        "first_order_tail_dlog": last_doubling_change(res.curve_steps, res.curve_val),
+        "polish_kept": bool(res.polish_kept),
         "train_loss": res.train_loss,
         "val_loss": res.val_loss,
         "test_loss": test_loss,

@@ -85,15 +85,32 @@ def refine(params, best_val, best_step, value, val_loss, steps: int, offset: int
 
     The refined point replaces the first-order one only if it lowers the validation loss: the
     checkpoint stays the best-validation point, and a failed line search (NaN) changes nothing.
+    Returns the kept point, its validation loss and step, whether the polish was kept, and the
+    polish's own validation curve (``polish_curve_steps(steps)`` iterations; index 0 is the
+    first-order checkpoint's), by which the kept point's convergence is judged.
     """
-    p = lbfgs(value, params, steps)
-    val = val_loss(p)
+    every = polish_every(steps)
+    p, curve, _ = lbfgs_curve(value, params, steps, val_loss, every=every)
+    val = curve[-1]
     ok = jnp.isfinite(val) & (val < best_val)
     return (
         tree_where(ok, p, params),
         jnp.where(ok, val, best_val),
         jnp.where(ok, offset + steps, best_step),
+        ok,
+        jnp.concatenate([jnp.reshape(best_val, (1,)), curve]),
     )
+
+
+def polish_every(steps: int) -> int:
+    """How often (in L-BFGS iterations) a polish records its validation loss: every 10 when the
+    polish is a multiple of 10 iterations long, else every one."""
+    return 10 if steps % 10 == 0 else 1
+
+
+def polish_curve_steps(steps: int) -> np.ndarray:
+    """The iterations at which :func:`refine` records its curve: 0, then every ``polish_every``."""
+    return np.arange(0, steps + 1, polish_every(steps))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ D (resolution-limited in N, Bahri et al. 2021 Table 1). Both are the same loop; 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -37,8 +37,9 @@ from ._config import (
     make_optimizer,
     phase_optimizer,
 )
+from ._convergence import last_doubling_change
 from ._gauss_newton import refine_lm
-from ._lbfgs import full_batch_loss, refine, tree_where
+from ._lbfgs import full_batch_loss, polish_curve_steps, refine, tree_where
 from ._losses import chunked_loss, make_loss, masked_loss
 
 
@@ -194,6 +195,20 @@ class TrainResult:
     curve_steps: np.ndarray
     curve_train: np.ndarray
     curve_val: np.ndarray
+    # The last full-batch polish (L-BFGS or Levenberg-Marquardt), if one ran: whether its point
+    # was kept, and its own validation curve at its iterations ``polish_steps`` (0: its start).
+    polish_kept: bool = False
+    polish_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    polish_val: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def tail_dlog(self) -> float:
+        """How far the kept point's own run fell over its last doubling, in log
+        (:func:`last_doubling_change`): the polish's curve when the polish was kept, else the
+        first-order run's. The per-cell convergence rule reads it."""
+        if self.polish_kept and self.polish_val.size >= 2:
+            return last_doubling_change(self.polish_steps, self.polish_val)
+        return last_doubling_change(self.curve_steps, self.curve_val)
 
 
 def _train_fixed(key, params, x, y, x_val, y_val, n_valid=None, *, config, steps, task, loss_power):
@@ -217,8 +232,11 @@ def _train_fixed(key, params, x, y, x_val, y_val, n_valid=None, *, config, steps
     )
     best_p, best_val, best_step = state.best_params[0], state.best_val[0], state.best_step[0]
     train_curve, val_curve = train_curve[:, 0], val_curve[:, 0]
+    # The last polish that ran: its own validation curve (index 0: the point it started from)
+    # and whether its point was kept, so the kept point's convergence is judged on its own run.
+    polish_kept, polish_curve = jnp.asarray(False), jnp.zeros((0,), val_curve.dtype)
     if config.lbfgs_steps:
-        best_p, best_val, best_step = refine(
+        best_p, best_val, best_step, polish_kept, polish_curve = refine(
             best_p,
             best_val,
             best_step,
@@ -234,12 +252,17 @@ def _train_fixed(key, params, x, y, x_val, y_val, n_valid=None, *, config, steps
                 "train.gn_steps: the Gauss-Newton polish fits MSE regression on an unpadded set "
                 f"(got task={task!r}, loss_power={loss_power}, padded={n_valid is not None})"
             )
-        best_p, best_val, best_step, _ = refine_lm(
+        start_val = best_val
+        best_p, best_val, best_step, lm = refine_lm(
             best_p, best_val, best_step, student_apply, x, y, val_loss, config.gn_steps,
             steps + config.lbfgs_steps,
         )  # fmt: skip
+        polish_kept = jnp.isfinite(lm.best_val) & (lm.best_val < start_val)
+        polish_curve = jnp.concatenate([jnp.reshape(start_val, (1,)), lm.val])
     best_train = source.train_point(best_p, None)
-    return best_p, best_train, best_val, best_step, train_curve, val_curve
+    return (
+        best_p, best_train, best_val, best_step, train_curve, val_curve, polish_kept, polish_curve
+    )  # fmt: skip
 
 
 _STATIC = ("config", "steps", "task", "loss_power")
@@ -360,6 +383,13 @@ def train_students(
         ]
     total_steps = steps + config.lbfgs_steps
     curve_steps = np.arange(1, steps // config.eval_every + 1) * config.eval_every
+    polish_steps = (
+        np.arange(config.gn_steps + 1)
+        if config.gn_steps
+        else polish_curve_steps(config.lbfgs_steps)
+        if config.lbfgs_steps
+        else np.zeros(0)
+    )
     return [
         TrainResult(
             params=best_p,
@@ -370,8 +400,11 @@ def train_students(
             curve_steps=curve_steps,
             curve_train=np.asarray(train_curve, np.float64),
             curve_val=np.asarray(val_curve, np.float64),
+            polish_kept=bool(kept),
+            polish_steps=polish_steps,
+            polish_val=np.asarray(polish, np.float64),
         )
-        for best_p, train, val, best_step, train_curve, val_curve in outs
+        for best_p, train, val, best_step, train_curve, val_curve, kept, polish in outs
     ]
 
 

@@ -113,7 +113,8 @@ class CellRule:
 def convergence_cell_rule(tolerance: float, max_share: float = MAX_EXCLUDED_SHARE) -> CellRule:
     """Would more optimisation move this point? A cell counts when its running-best validation
     loss moved by <= ``tolerance`` in log over the last doubling of its step budget (steps T/2 to
-    T: ``val_tail_dlog``), a conservative stand-in for training twice as long. It reads the
+    T: ``val_tail_dlog``; after a kept full-batch polish, the last half of the polish's own
+    iterations), a conservative stand-in for training twice as long. It reads the
     validation curve, never the test loss that is fitted, and judges each cell alone, so adding
     replicates does not make a size harder to keep (an all-or-nothing rule passes n replicates
     with probability p^n)."""
