@@ -10,7 +10,7 @@ Prints wall seconds per way and round, the ratio (one at a time / batched: > 1 m
 program is faster), and the largest relative difference of any per-trial metric between the two,
 on the timed trials and on a 300-step version of them (vmap reorders float sums; over a long run
 the training dynamics amplify that rounding, so only the short horizon is held to 1e-6, as
-``tests/test_batched_data_scaling.py`` does).
+``tests/unit/studies/test_batched_trials.py`` does).
 """
 
 from __future__ import annotations

@@ -166,7 +166,8 @@ def embed(params: dict, config: ManifoldConfig, z: jax.Array) -> jax.Array:
         if g > 0:
             # An orthonormal linear part plus a bounded smooth bend: injective in practice for
             # moderate gains, with curvature growing with g (g -> 0 recovers the rotation).
-            h = jnp.tanh(g * (z @ params["w1"].astype(z.dtype)) + params["b1"].astype(z.dtype))
+            pre = g * (z @ params["w1"].astype(z.dtype))
+            h = jnp.tanh(pre + jnp.broadcast_to(params["b1"].astype(z.dtype), pre.shape))
             x = x + 0.5 * (h @ params["w2"].astype(z.dtype))
     return x
 

@@ -11,6 +11,7 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 
+from ._affine import affine
 from .errors import check_choice, check_float, check_int
 
 INITS = ("he", "uniform", "normal")
@@ -63,16 +64,16 @@ def student_apply(params: list, x: jax.Array) -> jax.Array:
     """Forward pass: ReLU hidden layers, linear read-out."""
     h = x
     for w, b in params[:-1]:
-        h = jax.nn.relu(h @ w + b)
+        h = jax.nn.relu(affine(h, w, b))
     w, b = params[-1]
-    return h @ w + b
+    return affine(h, w, b)
 
 
 def student_hidden(params: list, x: jax.Array, *, pre_activation: bool = True) -> list[jax.Array]:
     """Every hidden layer's activations (pre-activation by default, as Sharma & Kaplan measure)."""
     h, out = x, []
     for w, b in params[:-1]:
-        a = h @ w + b
+        a = affine(h, w, b)
         h = jax.nn.relu(a)
         out.append(a if pre_activation else h)
     return out

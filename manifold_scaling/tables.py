@@ -356,14 +356,12 @@ def fit_table(
     )  # fmt: skip
     rows = _rows(table)
     dd = math.nan if d is None else d
-    if table.groups is not None:
-        from .studies.verdict import analyse_curve
+    from .studies.verdict import analyse_curve
 
-        verdict = analyse_curve(
-            dd, rows, rule, size_key="size", replicate_key="group", loss_key="test_loss", **common
-        )
-    else:
-        verdict = _analyse_one_curve(dd, table, rows, rule, **common)
+    group = None if table.groups is None else "group"
+    verdict = analyse_curve(
+        dd, rows, rule, size_key="size", replicate_key=group, loss_key="test_loss", **common
+    )
     if with_floor and verdict.alpha is None:
         _check_floor_window(distinct, [p["passes"] for p in verdict.diagnostics["per_size"]])
     # Local slopes over every size, at level ci (the key fit_in_window gives its slopes).
@@ -413,58 +411,3 @@ def _check_floor_window(distinct, passes) -> None:
         raise InputError(
             "with_floor", "the window rule keeps only 3 sizes; a fit with a floor needs at least 4"
         )
-
-
-def _analyse_one_curve(d, table, rows, rule, *, predicted, key, target, with_floor, n_bootstrap,
-                       ci, min_decades):  # fmt: skip
-    """``studies.verdict.analyse_curve`` for a table without groups: one curve through every row
-    (its interval covers the scatter about the curve, not a re-run). ``analyse_curve`` labels
-    replicates by a column every row must have; the steps are its own, in its order: the size
-    rule, ``fitting.fit_in_window``, the agreement with the prediction, ``Verdict.rendered``."""
-    from .fitting import fit_in_window
-    from .studies.findings import AgreementFinding, equivalence, margin_band
-    from .studies.verdict import TOLERANCE, Verdict, _window_finding
-
-    sizes = table.sizes
-    uniq = np.unique(sizes)
-    passes, reasons, per_size = [], {}, []
-    for s in uniq:
-        checked = rule.check(float(s), [r for r, m in zip(rows, sizes == s) if m])
-        passes.append(checked.passes)
-        if checked.why:
-            reasons[float(s)] = "; ".join(checked.why)
-        per_size.append(checked.info)
-    if with_floor:
-        _check_floor_window(uniq, passes)
-    wf = fit_in_window(
-        sizes, table.losses, passes, key=key, groups=None, reasons=reasons, rule_text=rule.text,
-        min_decades=min_decades, with_floor=with_floor, n_bootstrap=n_bootstrap, ci=ci,
-    )  # fmt: skip
-    window, fit = wf.window, wf.fit
-    alpha = None if fit is None else fit.alpha
-    alpha_ci = None if fit is None or fit.alpha_ci is None else tuple(map(float, fit.alpha_ci))
-    prange = (predicted, predicted)
-    band = margin_band(prange, TOLERANCE)
-    agreement = AgreementFinding(target or "4/d", prange, band, equivalence(alpha_ci, band))
-    return Verdict(
-        d=d,
-        alpha=alpha,
-        alpha_ci=alpha_ci,
-        predicted_alpha=predicted,
-        ratio=None if alpha is None else alpha / predicted,
-        fit_window=(window.lo, window.hi) if window.lo is not None else None,
-        window_decades=float(window.decades),
-        diagnostics={
-            "per_size": per_size,
-            "window_rule": window.rule,
-            "excluded": window.to_dict()["excluded"],
-            "n_trials": len(rows),
-        },
-        fit=fit.to_dict() if fit else None,
-        local_slopes=wf.slopes.to_dict(),
-        interval=(fit.interval or fit.bootstrap) if fit else None,
-        axis="D",
-        test_set="",
-        agreements=(agreement,),
-        window=_window_finding(window, uniq, passes),
-    ).rendered()

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._affine import affine
 from .errors import InputError, check_choice, check_float, check_int
 from .manifolds import ManifoldConfig, sample_latent
 
@@ -104,7 +105,8 @@ class Teacher:
 
     def __call__(self, z: jax.Array) -> jax.Array:
         """Targets: standardised outputs (regression) or class logits (classification)."""
-        out = (teacher_features(self.params, self.config, z)[-1] - self.mean) / self.std
+        raw = teacher_features(self.params, self.config, z)[-1]
+        out = (raw - jnp.broadcast_to(self.mean, raw.shape)) / jnp.broadcast_to(self.std, raw.shape)
         if self.config.task == "classification":
             return self.config.logit_scale * out
         return out
@@ -120,10 +122,10 @@ def teacher_features(params: list, config: TeacherConfig, z: jax.Array) -> list[
     h = z * config.input_scale
     feats = []
     for w, b in params[:-1]:
-        h = act(h @ w.astype(h.dtype) + b.astype(h.dtype))
+        h = act(affine(h, w.astype(h.dtype), b.astype(h.dtype)))
         feats.append(h)
     w, b = params[-1]
-    feats.append(h @ w.astype(h.dtype) + b.astype(h.dtype))
+    feats.append(affine(h, w.astype(h.dtype), b.astype(h.dtype)))
     return feats
 
 

@@ -53,9 +53,8 @@ from ._result import (
     Fit,
     IDEstimate,
     check_ci,
-    dropped_warnings,
+    estimate_warnings,
     pointwise,
-    small_sample_warning,
     warn_small_sample,
     z_value,
 )
@@ -171,15 +170,18 @@ def fit_calibrated(
         reasons["duplicate"] = n_exact
     if n_near:
         reasons["near_duplicate"] = n_near
-    warnings = dropped_warnings(reasons)
-    if solution["dimension"] > solution["grid"][1]:
-        warnings.append(
+    extrapolated = solution["dimension"] > solution["grid"][1]
+    warnings = estimate_warnings(
+        reasons,
+        n_used,
+        solution["dimension"],
+        (
             f"the estimate ({solution['dimension']:.0f}) lies above the largest calibrated "
             f"dimension ({solution['grid'][1]}) and is extrapolated"
         )
-    small = small_sample_warning(n_used, solution["dimension"])
-    if small:
-        warnings.append(small)
+        if extrapolated
+        else None,
+    )
     est = IDEstimate(
         estimator="calibrated",
         dimension=solution["dimension"],
@@ -202,7 +204,7 @@ def fit_calibrated(
             "overlapping neighbourhoods) mapped through the calibration, widened by the scatter "
             "of the reference curves; geometry-model error not included",
         },
-        warnings=tuple(warnings),
+        warnings=warnings,
         ci_level=level,
     )
     inv = np.concatenate(inverses)

@@ -7,8 +7,9 @@ exactly the values it computes). Its ``meta`` (JSON) records the format version,
 the values depend on (neighbour ranks, families, repeats, calibration seed and PRNG) and, for
 provenance only, the package, NumPy and SciPy versions that built it. A table whose format or
 parameters differ from the running code is ignored with a logged note, and the curves are built
-as before. Rebuild with ``python benchmarks/build_id_calibration.py``; ``tests/test_intrinsic_dim``
-checks that a fresh build reproduces the shipped values.
+as before. Rebuild with ``python benchmarks/build_id_calibration.py``;
+``tests/unit/intrinsic_dim/test_estimators.py`` checks that a fresh build reproduces the shipped
+values.
 """
 
 from __future__ import annotations

@@ -16,9 +16,7 @@ from ._result import (
     Fit,
     IDEstimate,
     check_ci,
-    dropped_warnings,
     pointwise,
-    small_sample_warning,
     warn_small_sample,
     z_value,
 )
@@ -53,28 +51,23 @@ def fit_mle(points, *, k=20, duplicates="drop", duplicate_rtol=1e-10, ci=0.9) ->
     dim = 1.0 / mean
     lo = 1.0 / (mean + z * se)
     hi = 1.0 / (mean - z * se) if mean > z * se else float("inf")
-    warnings = dropped_warnings(nb.dropped_reasons)
-    if not np.isfinite(hi):
-        warnings.append(
-            f"the interval is unbounded above: {len(inv)} points are too few for k = {k}"
-        )
-    small = small_sample_warning(len(inv), dim)
-    if small:
-        warnings.append(small)
-    est = IDEstimate(
-        estimator="mle",
-        dimension=dim,
-        ci=(lo, hi),
+    unbounded = (
+        None
+        if np.isfinite(hi)
+        else (f"the interval is unbounded above: {len(inv)} points are too few for k = {k}")
+    )
+    est = IDEstimate.from_neighbours(
+        "mle",
+        nb,
+        dim,
+        (lo, hi),
         k=k,
         scale=float(np.median(nb.distances[:, k - 1])),
-        n_points=len(nb.points),
-        n_dropped=nb.n_dropped,
-        dropped_reasons=dict(nb.dropped_reasons),
         diagnostics={
             "ci_method": "delta method, local estimates treated as independent",
             "local_dimension_median": float(np.median(1.0 / inv)),
         },
-        warnings=tuple(warnings),
+        extra=(unbounded,),
         ci_level=ci,
     )
     return Fit(est, nb.rows, pointwise(None, inv))  # the Levina--Bickel 1 / m_k(x)

@@ -21,9 +21,7 @@ from ._result import (
     Fit,
     IDEstimate,
     check_ci,
-    dropped_warnings,
     pointwise,
-    small_sample_warning,
     warn_small_sample,
     z_value,
 )
@@ -103,15 +101,13 @@ def fit_multiscale(
             f"{dims[-1]:.2f} at the largest ({spread:.0%} spread > {plateau_rtol:.0%}); "
             f"typical of {cause}"
         )
-    est = IDEstimate(
-        estimator="multiscale",
-        dimension=dim,
-        ci=ci,
+    est = IDEstimate.from_neighbours(
+        "multiscale",
+        nb,
+        dim,
+        ci,
         k=pair[-1]["n2"],
         scale=pair[-1]["distance"],
-        n_points=len(nb.points),
-        n_dropped=nb.n_dropped,
-        dropped_reasons=dict(nb.dropped_reasons),
         diagnostics={
             "scales": rows,
             "plateau": plateau,
@@ -119,10 +115,7 @@ def fit_multiscale(
             "warning": warning,
             "ci_method": "Fisher information of the GRIDE likelihood (independent ratios)",
         },
-        warnings=tuple(
-            dropped_warnings(nb.dropped_reasons)
-            + [w for w in (warning, small_sample_warning(len(nb.points), dim)) if w]
-        ),
+        extra=(warning,),
         ci_level=level,
     )
     inv = local_inverse_dimensions(nb.distances, pair[-1]["n2"])

@@ -46,6 +46,23 @@ class IDEstimate:
     warnings: tuple[str, ...] = ()
     ci_level: float = 0.9
 
+    @classmethod
+    def from_neighbours(cls, estimator, nb, dimension, ci, *, n_used=None, extra=(), **fields):
+        """An estimate over the neighbour table ``nb`` (``_neighbors.nearest_neighbors``): its
+        points and drops counted from ``nb``, the warnings of :func:`estimate_warnings` over
+        ``n_used`` points (default every point) with ``extra`` ones."""
+        n_used = len(nb.points) if n_used is None else n_used
+        return cls(
+            estimator=estimator,
+            dimension=dimension,
+            ci=ci,
+            n_points=len(nb.points),
+            n_dropped=nb.n_dropped,
+            dropped_reasons=dict(nb.dropped_reasons),
+            warnings=estimate_warnings(nb.dropped_reasons, n_used, dimension, *extra),
+            **fields,
+        )
+
     @property
     def dimension_(self) -> float:
         """Alias of ``dimension`` (the name :class:`IntrinsicDimension` and scikit-dimension use)."""
@@ -152,6 +169,13 @@ def small_sample_warning(n_points: int, dimension: float, what: str = "points") 
         f"{dimension:.2f} needs (max({SMALL_N_FLOOR}, {SMALL_N_K} * 2^(d/2))); the "
         "neighbourhoods span much of the data, so read the value with care"
     )
+
+
+def estimate_warnings(reasons: dict, n_points: int, dimension: float, *extra: str | None) -> tuple:
+    """Every estimator's warnings, in order: dropped duplicates, ``extra`` (those that are set),
+    then the small-sample warning."""
+    found = [*extra, small_sample_warning(n_points, dimension)]
+    return tuple(dropped_warnings(reasons) + [w for w in found if w])
 
 
 def warn_small_sample(est: IDEstimate, stacklevel: int = 3) -> None:

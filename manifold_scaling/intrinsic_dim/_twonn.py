@@ -15,15 +15,7 @@ import numpy as np
 
 from ..errors import check_choice, check_float
 from ._neighbors import nearest_neighbors
-from ._result import (
-    Fit,
-    IDEstimate,
-    check_ci,
-    dropped_warnings,
-    pointwise,
-    small_sample_warning,
-    warn_small_sample,
-)
+from ._result import Fit, IDEstimate, check_ci, pointwise, warn_small_sample
 
 METHODS = ("mle", "linear")
 
@@ -66,25 +58,19 @@ def fit_twonn(
     r1, r2 = nb.distances[:, 0], nb.distances[:, 1]
     log_mu = np.log(r2 / r1)
     dim, interval, n_kept = twonn_from_log_mu(np.sort(log_mu), discard_fraction, method, ci)
-    est = IDEstimate(
-        estimator="twonn",
-        dimension=dim,
-        ci=interval,
+    est = IDEstimate.from_neighbours(
+        "twonn",
+        nb,
+        dim,
+        interval,
         k=2,
         scale=float(np.median(r2)),
-        n_points=len(nb.points),
-        n_dropped=nb.n_dropped,
-        dropped_reasons=dict(nb.dropped_reasons),
         diagnostics={
             "method": method,
             "discard_fraction": discard_fraction,
             "n_used": n_kept,
             "ci_method": "exact Gamma law of sum(log mu) (independent ratios)",
         },
-        warnings=tuple(
-            dropped_warnings(nb.dropped_reasons)
-            + [w for w in [small_sample_warning(len(log_mu), dim)] if w]
-        ),
         ci_level=ci,
     )
     return Fit(est, nb.rows, pointwise(dim, log_mu))

@@ -140,6 +140,16 @@ def log_scale(ax: Axes, *, x: bool = True, y: bool = True) -> None:
         ax.set_yscale("log")
 
 
+def loss_axes(ax: Axes, x_label: str, y_label: str = "test loss", title: str | None = None) -> None:
+    """The log-log loss panel's furniture: log scales, labels, the title if any, a small legend."""
+    log_scale(ax)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if title is not None:
+        ax.set_title(title)
+    legend(ax, fontsize=7)
+
+
 def legend(ax: Axes, **kwargs) -> None:
     """A legend only when something is labelled (an empty one draws a box and warns)."""
     if ax.get_legend_handles_labels()[0]:

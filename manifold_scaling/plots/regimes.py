@@ -30,6 +30,7 @@ from ._style import (
     learner_style,
     legend,
     log_scale,
+    loss_axes,
     note,
     num,
     power_law_fit,
@@ -128,11 +129,12 @@ def loss_vs_params(summary: dict, rows: list[dict], *, ax: Axes | None = None) -
         ax.plot([], [], color=color, lw=2.2, label=label)
     ax.plot([], [], color="gray", ls="--", lw=1, label="slope 4/d through the fit")
     ax.scatter([], [], facecolors="none", edgecolors="gray", label="not converged")
-    log_scale(ax)
-    ax.set_xlabel("parameters N")
-    ax.set_ylabel("test loss")
-    ax.set_title("Test loss vs N at unlimited data (thick: fit over converged widths)")
-    legend(ax, fontsize=7)
+    loss_axes(
+        ax,
+        "parameters N",
+        "test loss",
+        "Test loss vs N at unlimited data (thick: fit over converged widths)",
+    )
     return finish(fig, owned)
 
 
@@ -328,10 +330,7 @@ def variants_loss_plot(summary: dict, rows: list[dict], *, ax: Axes | None = Non
         ok = drawable(xs, ys, what=f"loss by variant, {v.get('label')} trials")
         uniq, gm = geometric_means(xs[ok], ys[ok])
         ax.plot(uniq, gm, "o-", color=color, lw=1, ms=3, label=v.get("label"))
-    log_scale(ax)
-    ax.set_xlabel("training points D")
-    ax.set_ylabel("test loss (its own units per variant)")
-    legend(ax, fontsize=7)
+    loss_axes(ax, "training points D", "test loss (its own units per variant)")
     return finish(fig, owned)
 
 
@@ -377,11 +376,7 @@ def joint_fit_plot(summary: dict, rows: list[dict], *, ax: Sequence[Axes] | None
             grid = np.geomspace(d_[ok].min(), d_[ok].max(), 30)
             pred = e + amp_n * num(n) ** (-a) + amp_d * grid ** (-b)
             ax.plot(grid, pred, color=color, lw=1.2, label=f"N={n}")
-    log_scale(ax)
-    ax.set_xlabel("training points D")
-    ax.set_ylabel("test loss")
-    ax.set_title("L(N, D) = E + A N^-a + B D^-b")
-    legend(ax, fontsize=7)
+    loss_axes(ax, "training points D", "test loss", "L(N, D) = E + A N^-a + B D^-b")
 
     ax = ax_frontier
     frontier = summary.get("frontier") if isinstance(summary.get("frontier"), dict) else {}

@@ -30,6 +30,7 @@ from ._style import (
     learner_style,
     legend,
     log_scale,
+    loss_axes,
     num,
     power_law_fit,
     results_of,
@@ -70,11 +71,7 @@ def loss_vs_size(
             )
         ax.plot([], [], color=color, lw=2.2, label=label)
     ax.plot([], [], color="gray", ls="--", lw=1, label="slope 4/d through the fit")
-    log_scale(ax)
-    ax.set_xlabel(x_label)
-    ax.set_ylabel("test loss")
-    ax.set_title("Test loss vs D (thick: fit over the rule's window)")
-    legend(ax, fontsize=7)
+    loss_axes(ax, x_label, "test loss", "Test loss vs D (thick: fit over the rule's window)")
     return finish(fig, owned)
 
 

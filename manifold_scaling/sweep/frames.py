@@ -244,19 +244,6 @@ def _result_row(result: dict, variant, settings: dict, study) -> dict:
     return {k: (math.nan if v is None and k in _NUMERIC else v) for k, v in row.items()}
 
 
-_NUMERIC = frozenset(
-    {
-        "d",
-        "alpha",
-        "alpha_ci_lo",
-        "alpha_ci_hi",
-        "predicted_alpha",
-        "ratio",
-        "alpha_spread",
-        "fit_window_lo",
-        "fit_window_hi",
-        "window_decades",
-        "amplitude",
-        "n_replicates",
-    }
-)
+#: The numeric columns among them (a missing one reads NaN, not None), and the fit's amplitude.
+_TEXT = {"study", "variant", "learner", "interval", "consistent", "within_tolerance", "reading"}
+_NUMERIC = frozenset(SUMMARY_COLUMNS) - _TEXT | {"amplitude"}

@@ -89,7 +89,7 @@ def analyse_curve(
     band: tuple[float, float] = TOLERANCE,
     cell_rule: CellRule | None = None,
     size_key: str = "n_train",
-    replicate_key: str = "seed",
+    replicate_key: str | None = "seed",
     loss_key: str = "test_loss",
     alternate_key: str | None = None,
     test_set: str = "",
@@ -112,10 +112,12 @@ def analyse_curve(
     ``predicted_range`` (default: the point ``predicted``) widened by ``band``;
     ``more_agreements`` adds ``(target, range)`` calls; ``theories`` is every theory's prediction
     for this teacher (the row's ``predicted``). ``fields`` are further ``Verdict`` fields.
+    ``replicate_key=None`` fits one curve through every row (a loss table without groups): its
+    interval covers the scatter about the curve, not a re-run.
     """
     sizes = np.array([r[size_key] for r in rows], float)
     losses = np.array([r.get(loss_key, np.nan) for r in rows], float)
-    groups = np.array([r[replicate_key] for r in rows])
+    groups = None if replicate_key is None else np.array([r[replicate_key] for r in rows])
     uniq = np.unique(sizes)
     passes, reasons, per_size = [], {}, []
     for s in uniq:

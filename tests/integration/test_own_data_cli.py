@@ -1,0 +1,142 @@
+"""Your own data through the CLI and from Python: a tiny run end to end, its resume, and run_own_data matching the command."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import numpy as np
+import pytest
+from _configs import OWN_DATA_TINY as TINY
+
+from manifold_scaling.cli import main
+from manifold_scaling.manifolds import ManifoldConfig, sample_manifold
+from manifold_scaling.teachers import TeacherConfig
+
+
+def _manifold_data(n=800, d=2):
+    from manifold_scaling.studies.trials import draw_setup
+
+    embedder, teacher = draw_setup(
+        3, ManifoldConfig(intrinsic_dim=d, ambient_dim=6), TeacherConfig()
+    )
+    sample = sample_manifold(jax.random.PRNGKey(1), embedder, n)
+    return np.asarray(sample.x, np.float32), np.asarray(teacher(sample.z), np.float32)
+
+
+@pytest.fixture(scope="module")
+def arrays(tmp_path_factory):
+    root = tmp_path_factory.mktemp("own")
+    x, y = _manifold_data()
+    np.save(root / "X.npy", x)
+    np.save(root / "y.npy", y)
+    return root, x, y
+
+
+@pytest.fixture(scope="module")
+def tiny_run(arrays):
+    root, _, _ = arrays
+    out = root / "run"
+    argv = ["data-scaling", "--data", str(root / "X.npy"), "--targets", str(root / "y.npy")]
+    assert main([*argv, *TINY, "--out", str(out)]) == 0
+    return argv, out, json.loads((out / "summary.json").read_text())
+
+
+def test_own_data_end_to_end(tiny_run):
+    _, out, summary = tiny_run
+    assert summary["study"] == "own-data"
+    d_hat = summary["result"]["d"]
+    assert abs(d_hat - 2.0) < 0.4  # within 20 % of the manifold's d
+    lo, hi = summary["intrinsic_dimension"]["calibrated"]["ci"]
+    assert summary["data"]["task"] == "regression"
+    learners = {r["learner"]: r for r in summary["results"]}
+    assert set(learners) == {"network", "kernel"}
+    for r in learners.values():
+        assert r["predicted_alpha"] == pytest.approx(4.0 / d_hat)
+        assert r["d_hat_ci"] == [lo, hi]
+        assert r["predicted_alpha_range"] == pytest.approx([4.0 / hi, 4.0 / lo])
+        assert isinstance(r["satisfies_bound"], bool)
+    trials = [json.loads(p.read_text()) for p in (out / "trials").glob("*/config.json")]
+    if not trials:  # the record layout: one JSON per trial, config inside
+        from manifold_scaling.sweep import load_records
+
+        trials = [r.config for r in load_records(out)]
+    assert len(trials) == 6
+    assert {t["sha256"] for t in trials} == {summary["data"]["sha256"]}
+
+
+def test_own_data_resumes(tiny_run, capsys):
+    argv, out, _ = tiny_run
+    assert main([*argv, *TINY, "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trials"] == {"total": 6, "run": 0, "skipped": 6}
+
+
+SMALL = dict(
+    sizes=(32, 64, 128), seeds=2, n_bootstrap=50, student={"width": 32},
+    train={"steps_per_point": 1.0, "min_steps": 50, "max_steps": 100},
+)  # fmt: skip
+
+
+SMALL_ARGV = [
+    "--sizes", "32", "64", "128", "--seeds", "2", "--bootstrap", "50", "--width", "32",
+    "--steps-per-point", "1", "--min-steps", "50", "--max-steps", "100", "--no-figures",
+]  # fmt: skip
+
+
+def _curved_sheet(n, seed=0):
+    """A 2-D latent square embedded smoothly in 5 dimensions, with a smooth target on it."""
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-1, 1, size=(n, 2))
+    x = np.column_stack([z[:, 0], z[:, 1], np.sin(2 * z[:, 0]), np.cos(2 * z[:, 1]), z.prod(1)])
+    return x.astype(np.float32), np.sin(2 * z[:, 0]) + np.cos(3 * z[:, 1])
+
+
+def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
+    """A 2-D latent in 5 dimensions, 300 points: run_own_data on the arrays (a DataFrame and a
+    Series when pandas is there) and the command on the same arrays saved to files, same seed."""
+    import tempfile
+
+    from manifold_scaling.studies import load_summary
+    from manifold_scaling.studies.own_data import run_own_data
+    from manifold_scaling.studies.protocol import StudySummary
+    from manifold_scaling.sweep import SweepOptions
+
+    x, y = _curved_sheet(300)
+    np.save(tmp_path / "X.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    out = tmp_path / "cli"
+    assert main(["data-scaling", "--data", str(tmp_path / "X.npy"), "--targets",
+                 str(tmp_path / "y.npy"), *SMALL_ARGV, "--out", str(out)]) == 0  # fmt: skip
+    cli = load_summary(out)
+    try:
+        import pandas as pd
+
+        X, Y = pd.DataFrame(x, columns=[f"f{i}" for i in range(5)]), pd.Series(y, name="y")
+    except ImportError:
+        X, Y = x, y
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    quiet = SweepOptions(progress=False)
+    py = run_own_data(X, Y, seed=0, **SMALL, options=quiet)  # out=None: a temporary directory
+    assert isinstance(py, StudySummary) and py.study == "own-data"
+    assert list((tmp_path / "tmp").iterdir()) == []  # removed afterwards
+    assert py.fields["data"]["sha256"] == cli.fields["data"]["sha256"]
+    assert py.fields["intrinsic_dimension"] == cli.fields["intrinsic_dimension"]
+    assert [v.learner for v in py.results] == [v.learner for v in cli.results] == [
+        "network", "kernel"]  # fmt: skip
+    for a, b in zip(py.results, cli.results):
+        assert (a.alpha, a.alpha_ci, a.reading) == (b.alpha, b.alpha_ci, b.reading)
+        assert (a.d_hat, a.d_hat_ci, a.satisfies_bound) == (b.d_hat, b.d_hat_ci, b.satisfies_bound)
+        assert a.d_hat_ci[0] <= a.d_hat <= a.d_hat_ci[1] and a.reading
+    assert py.fields["data"]["path"] == "memory:" + py.fields["data"]["sha256"]
+    # With out: the study's directory, resumed on a second call (the trials name the arrays by
+    # their hash, not by a path).
+    kept = tmp_path / "py"
+    first = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
+    again = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
+    assert json.loads((kept / "summary.json").read_text())["study"] == "own-data"
+    assert (
+        again.sweep["trials"]["skipped"] == 6 and again.results[0].alpha == first.results[0].alpha
+    )
+    assert first.results[0].alpha == cli.results[1].alpha  # the kernel's, as in the command
