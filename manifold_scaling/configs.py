@@ -111,6 +111,27 @@ def _coerce(tp, value, name):
     return value
 
 
+def result_from_dict(cls: type[T], data: dict[str, Any], **converted) -> T:
+    """Rebuild a frozen result type from its ``to_dict()``: the keys that name a field of ``cls``
+    (derived keys such as a fit's ``frontier_exponent`` are ignored), JSON lists back to tuples
+    where the field is a tuple, and ``converted`` (field -> value already decoded) taking
+    precedence. The lenient reader of results, where :func:`config_from_dict` is the strict one
+    of configs."""
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in converted:
+            kwargs[f.name] = converted[f.name]
+        elif f.name in data:
+            kwargs[f.name] = (
+                _tuples(data[f.name]) if str(f.type).startswith("tuple") else data[f.name]
+            )
+    return cls(**kwargs)
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename.
 

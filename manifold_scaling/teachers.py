@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._affine import affine
+from .configs import result_from_dict
 from .errors import InputError, check_choice, check_float, check_int
 from .manifolds import ManifoldConfig, sample_latent
 
@@ -211,6 +212,11 @@ class TeacherCalibration:
             "target_r2": self.target_r2,
             "scanned": [list(p) for p in self.scanned],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TeacherCalibration:
+        """Inverse of :meth:`to_dict`."""
+        return result_from_dict(cls, data, scanned=tuple(tuple(p) for p in data["scanned"]))
 
 
 def calibrate_teacher(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..configs import result_from_dict
 from ..errors import InputError, check_float
 from ..io import _size_key
 from ._core import _percentile
@@ -74,6 +75,11 @@ class PowerLawFit:
             "replicates_dropped": {str(k): v for k, v in self.replicates_dropped.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> PowerLawFit:
+        """Inverse of :meth:`to_dict` (``replicates_dropped`` keeps its keys as strings)."""
+        return result_from_dict(cls, data)
+
 
 @dataclass(frozen=True, eq=False)
 class LocalSlopes:
@@ -95,6 +101,14 @@ class LocalSlopes:
             "slopes_ci": None if self.slopes_ci is None else self.slopes_ci.tolist(),
             "ci_level": self.ci_level,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LocalSlopes:
+        """Inverse of :meth:`to_dict`."""
+        arrays = ("sizes_lo", "sizes_hi", "midpoints", "slopes")
+        ci = data.get("slopes_ci")
+        return result_from_dict(cls, data, **{k: np.asarray(data[k], float) for k in arrays},
+                                slopes_ci=None if ci is None else np.asarray(ci, float))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,12 @@ class FitWindow:
             "rule": self.rule,
             "excluded": {_size_key(s): why for s, why in self.excluded.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FitWindow:
+        """Inverse of :meth:`to_dict` (the excluded sizes back to numbers)."""
+        excluded = {float(s): why for s, why in data.get("excluded", {}).items()}
+        return result_from_dict(cls, data, excluded=excluded)
 
 
 # The joint fit's parameters, in the column order of ``JointFit.draws``.
@@ -233,6 +253,12 @@ class JointFit:
             "n_bootstrap": self.n_bootstrap,
             "ci_level": self.ci_level,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JointFit:
+        """Inverse of :meth:`to_dict` (the bootstrap draws are not in it: ``draws`` is None)."""
+        ci = {k: tuple(v) for k, v in data.get("ci", {}).items()}
+        return result_from_dict(cls, data, ci=ci, draws=None)
 
     def _draws(self) -> np.ndarray:
         if self.draws is None or len(self.draws) == 0:

@@ -22,6 +22,11 @@ class LayerDimension:
     def to_dict(self) -> dict:
         return {"layer": self.layer, "width": self.width, **self.estimate.to_dict()}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> LayerDimension:
+        """Inverse of :meth:`to_dict`."""
+        return cls(data["layer"], int(data["width"]), IDEstimate.from_dict(data))
+
 
 def layer_dimensions(
     activations, *, estimator: str = DEFAULT_ESTIMATOR, k: int | None = None, key=None, **options

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..configs import result_from_dict
+
 Z90 = 1.6448536269514722  # standard normal 95 % quantile: the two-sided 90 % interval
 # The small-sample rule (``small_sample_warning``): n points support an estimate d only when
 # n >= max(SMALL_N_FLOOR, SMALL_N_K * 2 ** (d / 2)).
@@ -88,6 +90,13 @@ class IDEstimate:
             "warnings": [str(w) for w in self.warnings],
             "ci_level": float(self.ci_level),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> IDEstimate:
+        """Inverse of :meth:`to_dict` (``None`` back to NaN where a float was not finite)."""
+        nan = lambda v: math.nan if v is None else float(v)  # noqa: E731
+        return result_from_dict(cls, data, dimension=nan(data["dimension"]),
+                                ci=tuple(nan(v) for v in data["ci"]), scale=nan(data["scale"]))  # fmt: skip
 
 
 def _json_float(x):

@@ -140,6 +140,21 @@ def log_scale(ax: Axes, *, x: bool = True, y: bool = True) -> None:
         ax.set_yscale("log")
 
 
+def fit_legend_entry(ax: Axes, res: dict, color, *, what: str, symbol: str, with_floor: bool):
+    """Draw one d's fitted power law over its window (if it has one) and its legend line
+    ``d=…: α=… [lo, hi], 4/d=…`` (``symbol`` names the exponent)."""
+    label = f"d={res.get('d')}"
+    fit = power_law_fit(res, what=what)
+    if fit is not None:
+        draw_power_law_fit(ax, fit, color, with_floor=with_floor)
+        lo_ci, hi_ci = fit["alpha_ci"]
+        label += (
+            f": {symbol}={fmt(res['alpha'])} [{fmt(lo_ci)}, {fmt(hi_ci)}], "
+            f"4/d={fmt(fit['predicted'])}"
+        )
+    ax.plot([], [], color=color, lw=2.2, label=label)
+
+
 def loss_axes(ax: Axes, x_label: str, y_label: str = "test loss", title: str | None = None) -> None:
     """The log-log loss panel's furniture: log scales, labels, the title if any, a small legend."""
     log_scale(ax)

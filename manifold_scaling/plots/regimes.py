@@ -17,11 +17,11 @@ from ._style import (
     clipped_errorbar,
     colours,
     column,
-    draw_power_law_fit,
     drawable,
     error_bars,
     figure_axes,
     finish,
+    fit_legend_entry,
     floats,
     fmt,
     geometric_means,
@@ -33,7 +33,6 @@ from ._style import (
     loss_axes,
     note,
     num,
-    power_law_fit,
     results_of,
 )
 from .scaling import four_over_alpha_plot, local_slope_plot
@@ -117,16 +116,8 @@ def loss_vs_params(summary: dict, rows: list[dict], *, ax: Axes | None = None) -
         conv = np.array([bool(r.get("converged", True)) for r in pts], bool)
         ax.scatter(n[ok & conv], y[ok & conv], s=14, color=color, alpha=0.7)
         ax.scatter(n[ok & ~conv], y[ok & ~conv], s=14, facecolors="none", edgecolors=color)
-        label = f"d={d}"
-        fit = power_law_fit(res, what=f"loss vs params, d={d}")
-        if fit is not None:
-            draw_power_law_fit(ax, fit, color, with_floor=False)
-            lo_ci, hi_ci = fit["alpha_ci"]
-            label += (
-                f": α_N={fmt(res['alpha'])} [{fmt(lo_ci)}, {fmt(hi_ci)}], "
-                f"4/d={fmt(fit['predicted'])}"
-            )
-        ax.plot([], [], color=color, lw=2.2, label=label)
+        fit_legend_entry(ax, res, color, what=f"loss vs params, d={d}", symbol="α_N",
+                         with_floor=False)  # fmt: skip
     ax.plot([], [], color="gray", ls="--", lw=1, label="slope 4/d through the fit")
     ax.scatter([], [], facecolors="none", edgecolors="gray", label="not converged")
     loss_axes(

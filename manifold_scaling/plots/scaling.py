@@ -16,11 +16,11 @@ from ._style import (
     clipped_errorbar,
     colours,
     column,
-    draw_power_law_fit,
     drawable,
     figure_axes,
     finish,
     finite,
+    fit_legend_entry,
     floats,
     fmt,
     geometric_means,
@@ -61,15 +61,7 @@ def loss_vs_size(
         ok = drawable(xs, ys, what=f"loss vs size, d={d} trials")
         ax.scatter(xs[ok], ys[ok], s=12, color=color, alpha=0.6)
         ax.plot(*geometric_means(xs[ok], ys[ok]), color=color, lw=0.8, alpha=0.7)
-        label = f"d={d}"
-        fit = power_law_fit(res, what=f"loss vs size, d={d}")
-        if fit is not None:
-            draw_power_law_fit(ax, fit, color, with_floor=True)
-            lo_ci, hi_ci = fit["alpha_ci"]
-            label += (
-                f": α={fmt(res['alpha'])} [{fmt(lo_ci)}, {fmt(hi_ci)}], 4/d={fmt(fit['predicted'])}"
-            )
-        ax.plot([], [], color=color, lw=2.2, label=label)
+        fit_legend_entry(ax, res, color, what=f"loss vs size, d={d}", symbol="α", with_floor=True)
     ax.plot([], [], color="gray", ls="--", lw=1, label="slope 4/d through the fit")
     loss_axes(ax, x_label, "test loss", "Test loss vs D (thick: fit over the rule's window)")
     return finish(fig, owned)

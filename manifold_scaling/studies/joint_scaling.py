@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import keys
-from ..configs import param
+from ..configs import param, result_from_dict
 from ..errors import InputError, check_int
 from ..fitting import fit_joint_scaling, predicted_frontier_exponent
 from ..students import StudentConfig
@@ -85,6 +85,11 @@ class JointVerdict:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JointVerdict:
+        """Inverse of :meth:`to_dict`."""
+        return result_from_dict(cls, data)
 
 
 def analyse_joint(rows: list[dict], config: JointScalingConfig, *, key) -> JointVerdict:

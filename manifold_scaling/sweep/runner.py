@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..configs import config_hash, config_to_dict, save_json
+from ..configs import config_hash, config_to_dict, result_from_dict, save_json
 from ..errors import InputError
 from .aggregate import (
     JSONL_FILE,
@@ -114,8 +114,7 @@ class TrialEvent:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrialEvent:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return result_from_dict(cls, data)
 
 
 @dataclass(frozen=True)
@@ -148,8 +147,7 @@ class SweepEvent:
 
     @classmethod
     def from_dict(cls, data: dict) -> SweepEvent:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return result_from_dict(cls, data)
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,17 @@ from ._gauss_newton import levenberg_marquardt as levenberg_marquardt
 from ._lbfgs import FullBatchResult as FullBatchResult
 from ._lbfgs import minimise_full_batch as minimise_full_batch
 from ._lbfgs import to_numpy as to_numpy
-from ._loop import OnlineResult as OnlineResult
 from ._loop import TrainResult as TrainResult
-from ._loop import online_phases as online_phases
-from ._loop import train_online as train_online
-from ._loop import train_online_replicates as train_online_replicates
 from ._loop import train_student as train_student
 from ._loop import train_students as train_students
 from ._losses import evaluate_loss as evaluate_loss
 from ._losses import make_loss as make_loss
 from ._losses import regression_loss as regression_loss
 from ._losses import soft_cross_entropy_kl as soft_cross_entropy_kl
+from ._online import OnlineResult as OnlineResult
+from ._online import online_phases as online_phases
+from ._online import train_online as train_online
+from ._online import train_online_replicates as train_online_replicates
 
 __all__ = [
     "Convergence",

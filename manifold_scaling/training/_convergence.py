@@ -6,10 +6,11 @@ falling at the end of its schedule sits above its converged loss and biases the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..configs import result_from_dict
 from ..errors import check_float
 
 
@@ -30,13 +31,12 @@ class Convergence:
     rule: str
 
     def to_dict(self) -> dict:
-        return {
-            "converged": self.converged,
-            "late_drop": self.late_drop,
-            "window": self.window,
-            "tolerance": self.tolerance,
-            "rule": self.rule,
-        }
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Convergence:
+        """Inverse of :meth:`to_dict`."""
+        return result_from_dict(cls, data)
 
 
 def convergence(curve_val, *, window: float = 0.25, tolerance: float = 0.1) -> Convergence:

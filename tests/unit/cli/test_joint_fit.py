@@ -70,7 +70,6 @@ def test_data_file_is_the_published_one():
 
 def test_chinchilla_refit_within_published_standard_errors(chinchilla):
     fit = chinchilla["fit"]
-    print(f"fit --joint on {fit['n_points']} runs took {chinchilla['seconds']:.1f} s")
     assert fit["n_points"] == 240 and fit["n_rows"] == 245
     for name, (value, se) in PUBLISHED.items():
         ours = fit[name]
