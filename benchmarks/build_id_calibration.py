@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     def progress(i, n):
         print(f"  n = {n}: done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
-    built = table.build(sizes, args.dims, progress=progress)
+    built = cal.build_table(sizes, args.dims, progress=progress)
     table.save(args.out, built, meta(sizes, args.dims))
     size = os.path.getsize(args.out)
     print(f"wrote {args.out}: {len(sizes)} sizes x 3 families x d = 1..{args.dims}, {size} bytes")
@@ -77,7 +77,7 @@ def check(n: int, file: str) -> int:
         sizes = [int(s) for s in data["sizes"]]
         raw, inhom = data["raw"], data["inhomogeneity"]
         info = json.loads(str(data["meta"]))
-    fresh = table.build([n], raw.shape[2])
+    fresh = cal.build_table([n], raw.shape[2])
     i = sizes.index(n)
     err = max(
         float(np.max(np.abs(fresh["raw"][0] / raw[i] - 1))),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
+from ._version import __version__ as __version__
 
 # public name -> the submodule that defines it (relative to this package)
 _EXPORTS = {

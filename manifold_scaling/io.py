@@ -272,14 +272,16 @@ def _size_key(size) -> str:
 # --- arrays for the own-data study (studies.own_data): files, presets, arrays in memory --------
 
 
-def _digits():
-    from .studies.digits import load_digits_data
+def load_digits_data():
+    """scikit-learn's 8x8 digits scaled to [0, 1], as float32, with integer labels."""
+    from sklearn.datasets import load_digits
 
-    return load_digits_data()
+    bunch = load_digits()
+    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
 
 
 # Arrays a preset names instead of a file (resolved in every worker, whatever its file system).
-BUILTIN = {"sklearn:digits": _digits}
+BUILTIN = {"sklearn:digits": load_digits_data}
 # Arrays handed to run_own_data, by the name trials carry ("memory:<sha256>"): visible to this
 # process only, so they run on the in-process backends.
 MEMORY_PREFIX = "memory:"

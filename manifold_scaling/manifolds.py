@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._affine import lift
 from .errors import InputError, check_choice, check_float, check_int
 
 LATENTS = ("cube", "gaussian", "sphere", "torus", "unit-cube")
@@ -167,7 +168,7 @@ def embed(params: dict, config: ManifoldConfig, z: jax.Array) -> jax.Array:
             # An orthonormal linear part plus a bounded smooth bend: injective in practice for
             # moderate gains, with curvature growing with g (g -> 0 recovers the rotation).
             pre = g * (z @ params["w1"].astype(z.dtype))
-            h = jnp.tanh(pre + jnp.broadcast_to(params["b1"].astype(z.dtype), pre.shape))
+            h = jnp.tanh(pre + lift(params["b1"].astype(z.dtype), pre))
             x = x + 0.5 * (h @ params["w2"].astype(z.dtype))
     return x
 

@@ -29,8 +29,24 @@ def device_info() -> dict[str, object]:
         "device_count": len(devices),
         "machine": platform.machine(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "x64_enabled": bool(jax.config.jax_enable_x64),
     }
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux: ``/proc/cpuinfo``; elsewhere ``platform.processor()``).
+    Recorded because XLA's CPU code differs between CPUs in the last bits of its float sums,
+    which long training runs amplify: the same config and seed give the same numbers on one
+    machine and stack, not on every CPU."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def provenance() -> dict[str, object]:

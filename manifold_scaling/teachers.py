@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._affine import affine
+from ._affine import affine, lift
 from .configs import result_from_dict
 from .errors import InputError, check_choice, check_float, check_int
 from .manifolds import ManifoldConfig, sample_latent
@@ -107,7 +107,7 @@ class Teacher:
     def __call__(self, z: jax.Array) -> jax.Array:
         """Targets: standardised outputs (regression) or class logits (classification)."""
         raw = teacher_features(self.params, self.config, z)[-1]
-        out = (raw - jnp.broadcast_to(self.mean, raw.shape)) / jnp.broadcast_to(self.std, raw.shape)
+        out = (raw - lift(self.mean, raw)) / lift(self.std, raw)
         if self.config.task == "classification":
             return self.config.logit_scale * out
         return out

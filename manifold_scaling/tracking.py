@@ -186,7 +186,7 @@ class MLflowTracker:
     # -- events ---------------------------------------------------------------------------------
 
     def _start(self, event) -> str:
-        from . import __version__
+        from ._version import __version__
 
         tags = {
             "mlflow.runName": self.run_name or event.study,

@@ -37,7 +37,7 @@ import json
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _paths import find_data, trial_rows  # noqa: E402 (the notebooks' saved results)
+from _paths import find_data, trial_rows, written_by  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
 from manifold_scaling.report import local_slope_table, verdict_table
@@ -52,9 +52,8 @@ RUN = (
 summary = json.loads((RUN / "summary.json").read_text())
 rows = trial_rows(RUN)
 results = summary.get("results") or []
-version = ((summary.get("provenance") or {}).get("versions") or {}).get("manifold_scaling", "?")
 print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows})}; "
-      f"written by manifold_scaling {version})")  # fmt: skip
+      f"{written_by(summary)})")  # fmt: skip
 
 # %% [markdown]
 # ## The verdict table

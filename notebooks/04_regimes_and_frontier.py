@@ -32,7 +32,7 @@
 import json
 
 import matplotlib.pyplot as plt
-from _paths import find_data, trial_rows  # noqa: E402 (the notebooks' saved results)
+from _paths import find_data, trial_rows, written_by  # noqa: E402 (the notebooks' saved results)
 
 from manifold_scaling import plots
 from manifold_scaling.report import verdict_table
@@ -47,7 +47,9 @@ def load(study):
     if not path.exists():
         print(f"{path} is missing: regenerate it with the command above this cell")
         return None
-    return json.loads(path.read_text())
+    summary = json.loads(path.read_text())
+    print(f"{study}: {written_by(summary)}")
+    return summary
 
 
 def rows_of(study):

@@ -17,6 +17,21 @@ def find_data() -> Path:
     return DATA
 
 
+def written_by(summary: dict) -> str:
+    """Which release wrote a saved result, and a warning when it is not the one running: a
+    banner from the result's own provenance, so that stale numbers never pass for current ones."""
+    import manifold_scaling
+
+    versions = (summary.get("provenance") or {}).get("versions") or {}
+    wrote = versions.get("manifold_scaling", "?")
+    if wrote == manifold_scaling.__version__:
+        return f"written by manifold_scaling {wrote}"
+    return (
+        f"written by manifold_scaling {wrote}, NOT the running {manifold_scaling.__version__}: "
+        "an earlier release's numbers (regenerate with the command above the cell)"
+    )
+
+
 def _value(text):
     """A CSV cell as a number or a bool where it is one."""
     if text in ("True", "False"):

@@ -79,7 +79,7 @@ def version() -> str:
     try:
         return dist_version("manifold_scaling")
     except PackageNotFoundError:
-        from .. import __version__
+        from .._version import __version__
 
         return __version__
 

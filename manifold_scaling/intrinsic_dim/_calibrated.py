@@ -46,7 +46,7 @@ import numpy as np
 
 from ..errors import InputError, check_choice, check_int
 from . import _calibration_table as table
-from ._keys import as_key
+from ._keys import Key, as_key
 from ._mle import local_inverse_dimensions
 from ._neighbors import _drop_exact_duplicates, as_points, knn, nearest_neighbors
 from ._result import (
@@ -393,3 +393,21 @@ class _Calibration:
             order = np.argsort(hs)
             w[name] = round(float(np.interp(inhomogeneity, hs[order], unit[order])), 3)
         return w
+
+
+def build_table(sizes, dims, *, progress=None) -> dict:
+    """Fresh reference statistics for ``sizes`` x families x ``dims`` (d = 1..dims for an int,
+    else the listed d's), with the default calibration key: axes (size, family, d). What
+    ``benchmarks/build_id_calibration.py`` writes with :func:`._calibration_table.save`."""
+    dims = range(1, dims + 1) if isinstance(dims, int) else [int(d) for d in dims]
+    key = Key(table.KEY_BITS)
+    shape = (len(sizes), len(REFERENCES), len(dims))
+    raw, inhom = np.empty(shape), np.empty(shape)
+    for i, n in enumerate(sizes):
+        for j, family in enumerate(REFERENCES):
+            for m, d in enumerate(dims):
+                raw[i, j, m], inhom[i, j, m] = reference_statistics(family, d, int(n), table.K, key)
+            _CACHE.clear()  # a size is never revisited: keep the memory flat
+        if progress is not None:
+            progress(i, int(n))
+    return {"sizes": np.asarray(sizes, dtype=np.int64), "raw": raw, "inhomogeneity": inhom}

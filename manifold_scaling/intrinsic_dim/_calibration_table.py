@@ -93,28 +93,8 @@ def table_parameters(parameters: dict) -> dict:
     }
 
 
-def build(sizes, dims, *, progress=None) -> dict:
-    """Fresh reference statistics for ``sizes`` x families x ``dims`` (d = 1..dims for an int,
-    else the listed d's), with the default calibration key: axes (size, family, d)."""
-    from . import _calibrated as cal
-    from ._keys import Key
-
-    dims = range(1, dims + 1) if isinstance(dims, int) else [int(d) for d in dims]
-    key = Key(KEY_BITS)
-    shape = (len(sizes), len(cal.REFERENCES), len(dims))
-    raw, inhom = np.empty(shape), np.empty(shape)
-    for i, n in enumerate(sizes):
-        for j, family in enumerate(cal.REFERENCES):
-            for m, d in enumerate(dims):
-                raw[i, j, m], inhom[i, j, m] = cal.reference_statistics(family, d, int(n), K, key)
-            cal._CACHE.clear()  # a size is never revisited: keep the memory flat
-        if progress is not None:
-            progress(i, int(n))
-    return {"sizes": np.asarray(sizes, dtype=np.int64), "raw": raw, "inhomogeneity": inhom}
-
-
 def save(file: str, built: dict, meta: dict) -> None:
-    """Write ``built`` (from :func:`build`) with its ``meta`` as a compressed .npz."""
+    """Write ``built`` (from ``_calibrated.build_table``) with its ``meta`` as a compressed .npz."""
     np.savez_compressed(
         file,
         meta=np.array(json.dumps(meta, sort_keys=True)),

@@ -23,6 +23,7 @@ import numpy as np
 from .. import keys
 from ..configs import param
 from ..errors import check_float, check_int
+from ..io import load_digits_data
 from ..students import StudentConfig, parameter_count, student_apply
 from ..sweep.records import TrialOutput
 from ..training import TrainConfig, evaluate_loss, train_students
@@ -53,14 +54,6 @@ class DigitsTrial:
     def __post_init__(self):
         check_int("sizes", self.n_train, minimum=16, maximum=1797 - DIGITS_TEST)
         check_int("seed", self.seed, minimum=0, maximum=keys.MAX_SEED)
-
-
-def load_digits_data():
-    """Digits scaled to [0, 1], as float32, with integer labels."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
 
 
 def _digits_split(permutation_key):

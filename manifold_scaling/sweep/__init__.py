@@ -14,13 +14,13 @@ from .backends import Grouping as Grouping
 from .config_file import load_sweep_config as load_sweep_config
 from .frames import summary_to_dataframe as summary_to_dataframe
 from .frames import to_dataframe as to_dataframe
+from .options import CallbackOptions as CallbackOptions
 from .options import SweepOptions as SweepOptions
 from .options import add_sweep_arguments as add_sweep_arguments
 from .options import sweep_options_from_args as sweep_options_from_args
 from .records import CorruptRecord as CorruptRecord
 from .records import TrialOutput as TrialOutput
 from .records import TrialRecord as TrialRecord
-from .runner import CallbackOptions as CallbackOptions
 from .runner import SweepError as SweepError
 from .runner import SweepEvent as SweepEvent
 from .runner import SweepResult as SweepResult

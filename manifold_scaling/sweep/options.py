@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..errors import InputError, check_choice, check_int
 
@@ -137,7 +138,6 @@ def sweep_options_from_args(args: argparse.Namespace) -> SweepOptions:
     if uri is None:
         return options
     from ..tracking import MLflowTracker
-    from .runner import CallbackOptions
 
     experiment = getattr(args, "mlflow_experiment", None) or getattr(args, "command", None)
     tracker = MLflowTracker(experiment=experiment or "manifold-scaling", tracking_uri=uri)
@@ -158,3 +158,33 @@ def _plain_options(args: argparse.Namespace) -> SweepOptions:
         retries=args.retries,
         devices_batch=args.devices_batch,
     )
+
+
+@dataclass(frozen=True)
+class CallbackOptions(SweepOptions):
+    """:class:`SweepOptions` with an ``on_trial`` callback, for APIs that take only ``options``
+    (every study's ``run_*(config, out_dir, options=...)``): ``CallbackOptions(on_trial=cb,
+    backend=...)`` or ``CallbackOptions.wrap(options, cb)``. The callback is not part of
+    ``to_dict()`` (the manifest), as it never changes a result.
+    """
+
+    on_trial: Callable | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.on_trial is not None and not callable(self.on_trial):
+            raise InputError("on_trial", f"must be callable (got {self.on_trial!r})")
+
+    @classmethod
+    def wrap(cls, options: SweepOptions | None, on_trial: Callable | None) -> CallbackOptions:
+        """``options`` (default ``SweepOptions()``) with ``on_trial`` set."""
+        return cls(
+            **_base_values(SweepOptions() if options is None else options), on_trial=on_trial
+        )
+
+    def to_dict(self) -> dict:
+        return SweepOptions(**_base_values(self)).to_dict()  # never copies the callback
+
+
+def _base_values(options: SweepOptions) -> dict:
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(SweepOptions)}

@@ -34,6 +34,7 @@ from .aggregate import (
     write_tables,
 )
 from .backends import Grouping, TrialFailure, cached_provenance, make_backend
+from .options import CallbackOptions as CallbackOptions  # its home before 0.3
 from .options import SweepOptions
 from .progress import SweepProgress
 from .records import (
@@ -148,36 +149,6 @@ class SweepEvent:
     @classmethod
     def from_dict(cls, data: dict) -> SweepEvent:
         return result_from_dict(cls, data)
-
-
-@dataclass(frozen=True)
-class CallbackOptions(SweepOptions):
-    """:class:`SweepOptions` with an ``on_trial`` callback, for APIs that take only ``options``
-    (every study's ``run_*(config, out_dir, options=...)``): ``CallbackOptions(on_trial=cb,
-    backend=...)`` or ``CallbackOptions.wrap(options, cb)``. The callback is not part of
-    ``to_dict()`` (the manifest), as it never changes a result.
-    """
-
-    on_trial: Callable | None = field(default=None, compare=False)
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.on_trial is not None and not callable(self.on_trial):
-            raise InputError("on_trial", f"must be callable (got {self.on_trial!r})")
-
-    @classmethod
-    def wrap(cls, options: SweepOptions | None, on_trial: Callable | None) -> CallbackOptions:
-        """``options`` (default ``SweepOptions()``) with ``on_trial`` set."""
-        return cls(
-            **_base_values(SweepOptions() if options is None else options), on_trial=on_trial
-        )
-
-    def to_dict(self) -> dict:
-        return SweepOptions(**_base_values(self)).to_dict()  # never copies the callback
-
-
-def _base_values(options: SweepOptions) -> dict:
-    return {f.name: getattr(options, f.name) for f in dataclasses.fields(SweepOptions)}
 
 
 def resolve_callback(on_trial: Callable | None, options) -> Callable | None:

@@ -72,7 +72,7 @@ def test_import_is_lazy():
 
 
 def test_version():
-    assert ms.__version__ == "0.2.0"
+    assert ms.__version__ == "0.3.0"
 
 
 def test_subpackages_export_their_api():

@@ -175,7 +175,7 @@ def test_shipped_table_matches_a_fresh_build():
     expected = _calibration_table.table_parameters(_calibrated._parameters())
     assert {name: meta[name] for name in expected} == expected
     dims = [1, 2, 3, 5, 8, 9, 17, 64, 128]  # both kNN engines, every family
-    fresh = _calibration_table.build([50], dims)
+    fresh = _calibrated.build_table([50], dims)
     i = sizes.index(50)
     np.testing.assert_allclose(fresh["raw"][0], raw[i][:, np.array(dims) - 1], rtol=1e-10)
     np.testing.assert_allclose(
