@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import json
 
-import jax
 import numpy as np
 import pytest
 from _configs import OWN_DATA_TINY as TINY
+from _data import OWN_SMALL, OWN_SMALL_ARGV, curved_sheet, manifold_data
 
 from manifold_scaling.cli import main
-from manifold_scaling.manifolds import ManifoldConfig, sample_manifold
-from manifold_scaling.teachers import TeacherConfig
-
-
-def _manifold_data(n=800, d=2):
-    from manifold_scaling.studies.trials import draw_setup
-
-    embedder, teacher = draw_setup(
-        3, ManifoldConfig(intrinsic_dim=d, ambient_dim=6), TeacherConfig()
-    )
-    sample = sample_manifold(jax.random.PRNGKey(1), embedder, n)
-    return np.asarray(sample.x, np.float32), np.asarray(teacher(sample.z), np.float32)
 
 
 @pytest.fixture(scope="module")
 def arrays(tmp_path_factory):
     root = tmp_path_factory.mktemp("own")
-    x, y = _manifold_data()
+    x, y = manifold_data()
     np.save(root / "X.npy", x)
     np.save(root / "y.npy", y)
     return root, x, y
@@ -72,26 +60,6 @@ def test_own_data_resumes(tiny_run, capsys):
     assert summary["trials"] == {"total": 6, "run": 0, "skipped": 6}
 
 
-SMALL = dict(
-    sizes=(32, 64, 128), seeds=2, n_bootstrap=50, student={"width": 32},
-    train={"steps_per_point": 1.0, "min_steps": 50, "max_steps": 100},
-)  # fmt: skip
-
-
-SMALL_ARGV = [
-    "--sizes", "32", "64", "128", "--seeds", "2", "--bootstrap", "50", "--width", "32",
-    "--steps-per-point", "1", "--min-steps", "50", "--max-steps", "100", "--no-figures",
-]  # fmt: skip
-
-
-def _curved_sheet(n, seed=0):
-    """A 2-D latent square embedded smoothly in 5 dimensions, with a smooth target on it."""
-    rng = np.random.default_rng(seed)
-    z = rng.uniform(-1, 1, size=(n, 2))
-    x = np.column_stack([z[:, 0], z[:, 1], np.sin(2 * z[:, 0]), np.cos(2 * z[:, 1]), z.prod(1)])
-    return x.astype(np.float32), np.sin(2 * z[:, 0]) + np.cos(3 * z[:, 1])
-
-
 def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
     """A 2-D latent in 5 dimensions, 300 points: run_own_data on the arrays (a DataFrame and a
     Series when pandas is there) and the command on the same arrays saved to files, same seed."""
@@ -102,12 +70,12 @@ def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
     from manifold_scaling.studies.protocol import StudySummary
     from manifold_scaling.sweep import SweepOptions
 
-    x, y = _curved_sheet(300)
+    x, y = curved_sheet(300)
     np.save(tmp_path / "X.npy", x)
     np.save(tmp_path / "y.npy", y)
     out = tmp_path / "cli"
     assert main(["data-scaling", "--data", str(tmp_path / "X.npy"), "--targets",
-                 str(tmp_path / "y.npy"), *SMALL_ARGV, "--out", str(out)]) == 0  # fmt: skip
+                 str(tmp_path / "y.npy"), *OWN_SMALL_ARGV, "--out", str(out)]) == 0  # fmt: skip
     cli = load_summary(out)
     try:
         import pandas as pd
@@ -118,7 +86,7 @@ def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     quiet = SweepOptions(progress=False)
-    py = run_own_data(X, Y, seed=0, **SMALL, options=quiet)  # out=None: a temporary directory
+    py = run_own_data(X, Y, seed=0, **OWN_SMALL, options=quiet)  # out=None: a temporary directory
     assert isinstance(py, StudySummary) and py.study == "own-data"
     assert list((tmp_path / "tmp").iterdir()) == []  # removed afterwards
     assert py.fields["data"]["sha256"] == cli.fields["data"]["sha256"]
@@ -133,8 +101,8 @@ def test_run_own_data_from_python_matches_the_command(tmp_path, monkeypatch):
     # With out: the study's directory, resumed on a second call (the trials name the arrays by
     # their hash, not by a path).
     kept = tmp_path / "py"
-    first = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
-    again = run_own_data(x, y, out=kept, **{**SMALL, "learners": ["kernel"]}, options=quiet)
+    first = run_own_data(x, y, out=kept, **{**OWN_SMALL, "learners": ["kernel"]}, options=quiet)
+    again = run_own_data(x, y, out=kept, **{**OWN_SMALL, "learners": ["kernel"]}, options=quiet)
     assert json.loads((kept / "summary.json").read_text())["study"] == "own-data"
     assert (
         again.sweep["trials"]["skipped"] == 6 and again.results[0].alpha == first.results[0].alpha

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _data import table_cells
 
 from manifold_scaling.cli import main
 from manifold_scaling.report import verdict_table
@@ -61,15 +62,6 @@ class _Cells(html.parser.HTMLParser):
             self._cell.append(data)
 
 
-def _table_cells(markdown_table: str) -> list[str]:
-    return [
-        c.strip()
-        for line in markdown_table.splitlines()
-        if line.startswith("|") and not line.startswith("|---")
-        for c in line.strip().strip("|").split("|")
-    ]
-
-
 def test_html_renders_in_headless_chromium(saved_run, tmp_path):
     if _chromium() is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium): cannot render HTML")
@@ -86,7 +78,7 @@ def test_html_renders_in_headless_chromium(saved_run, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     parser = _Cells()
     parser.feed(dom.stdout)
-    expected = _table_cells(verdict_table(load_summary(saved_run), alpha_name="α_D"))
+    expected = table_cells(verdict_table(load_summary(saved_run), alpha_name="α_D"))
     missing = [c for c in expected if c not in parser.cells]
     assert not missing, missing[:5]
     assert "<img" in dom.stdout and "data:image/png;base64," in dom.stdout

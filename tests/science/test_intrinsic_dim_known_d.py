@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _data import cube, rotate, sphere
 
 from manifold_scaling.intrinsic_dim import (
     calibrated_id,
@@ -14,22 +15,6 @@ from manifold_scaling.intrinsic_dim import (
 from manifold_scaling.intrinsic_dim._multiscale import gride
 
 
-def _rotate(z, ambient, rng):
-    q, _ = np.linalg.qr(rng.standard_normal((ambient, ambient)))
-    return z @ q[: z.shape[1]]
-
-
-def _cube(n, d, ambient, seed):
-    rng = np.random.default_rng(seed)
-    return _rotate(rng.random((n, d)), ambient, rng)
-
-
-def _sphere(n, d, ambient, seed):
-    rng = np.random.default_rng(seed)
-    g = rng.standard_normal((n, d + 1))
-    return _rotate(g / np.linalg.norm(g, axis=1, keepdims=True), ambient, rng)
-
-
 def test_twonn_uniform_square_is_two():
     est = twonn(np.random.default_rng(0).random((3000, 2)))
     assert abs(est.dimension - 2) < 0.1
@@ -38,14 +23,14 @@ def test_twonn_uniform_square_is_two():
 
 
 def test_mle_gaussian_matches_dimension():
-    x = _rotate(np.random.default_rng(1).standard_normal((3000, 5)), 12, np.random.default_rng(2))
+    x = rotate(np.random.default_rng(1).standard_normal((3000, 5)), 12, np.random.default_rng(2))
     est = mle_levina_bickel(x, k=20)
     assert est.dimension == pytest.approx(5, rel=0.07)
     assert est.ci[0] < est.dimension < est.ci[1]
 
 
 def test_gride_first_scale_is_twonn():
-    x = _cube(1500, 4, 6, 3)
+    x = cube(1500, 4, 6, 3)
     tw = twonn(x)
     ms = multiscale_id(x, k=16)
     assert ms.diagnostics["scales"][0]["dimension"] == pytest.approx(tw.dimension * 1500 / 1499)
@@ -56,7 +41,7 @@ def test_gride_first_scale_is_twonn():
 @pytest.mark.parametrize("family", ["cube", "sphere"])
 def test_calibrated_removes_high_d_bias(family):
     # n = 2000, d = 10: raw TwoNN is >= 7 % low on both; the calibration must land within 5 %
-    x = (_cube if family == "cube" else _sphere)(2000, 10, 24, 5)
+    x = (cube if family == "cube" else sphere)(2000, 10, 24, 5)
     raw = twonn(x).dimension
     est = calibrated_id(x)
     assert raw < 0.95 * 10
@@ -67,12 +52,10 @@ def test_calibrated_removes_high_d_bias(family):
 
 def test_multiscale_flags_noise_but_not_clean_data():
     rng = np.random.default_rng(9)
-    clean = multiscale_id(_cube(2000, 3, 10, 10))
+    clean = multiscale_id(cube(2000, 3, 10, 10))
     assert clean.diagnostics["plateau"] and clean.diagnostics["warning"] is None
     assert clean.dimension == pytest.approx(3, rel=0.08)
-    noisy = _rotate(rng.standard_normal((2000, 6)), 40, rng) + 0.15 * rng.standard_normal(
-        (2000, 40)
-    )
+    noisy = rotate(rng.standard_normal((2000, 6)), 40, rng) + 0.15 * rng.standard_normal((2000, 40))
     est = multiscale_id(noisy)
     assert not est.diagnostics["plateau"]
     assert "falls" in est.diagnostics["warning"]

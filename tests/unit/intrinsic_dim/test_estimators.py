@@ -7,6 +7,7 @@ import json
 import jax
 import numpy as np
 import pytest
+from _data import cube
 
 from manifold_scaling.errors import InputError
 from manifold_scaling.intrinsic_dim import (
@@ -20,18 +21,8 @@ from manifold_scaling.intrinsic_dim import (
 )
 
 
-def _rotate(z, ambient, rng):
-    q, _ = np.linalg.qr(rng.standard_normal((ambient, ambient)))
-    return z @ q[: z.shape[1]]
-
-
-def _cube(n, d, ambient, seed):
-    rng = np.random.default_rng(seed)
-    return _rotate(rng.random((n, d)), ambient, rng)
-
-
 def test_calibrated_low_dimension_and_same_key_same_result():
-    x = _cube(1200, 3, 8, 6)
+    x = cube(1200, 3, 8, 6)
     a = estimate_id(x, key=jax.random.key(3), block_size=500)
     b = estimate_id(x, key=jax.random.key(3), block_size=500)
     c = estimate_id(x, key=jax.random.key(4), block_size=500)
@@ -43,7 +34,7 @@ def test_calibrated_low_dimension_and_same_key_same_result():
 
 def test_duplicates_dropped_counted_and_harmless():
     rng = np.random.default_rng(7)
-    clean = _cube(2000, 5, 10, 8)
+    clean = cube(2000, 5, 10, 8)
     copies = clean[rng.choice(len(clean), 200, replace=False)]
     near = clean[:50] + 1e-13 * rng.standard_normal((50, 10))
     dup = rng.permutation(np.vstack([clean, copies, near]))
@@ -76,7 +67,7 @@ def test_bad_input_raises_input_error(points, k, match):
 
 
 def test_unknown_estimator_and_twonn_k():
-    x = _cube(100, 2, 3, 0)
+    x = cube(100, 2, 3, 0)
     with pytest.raises(InputError, match="estimator: must be one of"):
         estimate_id(x, estimator="danco")
     with pytest.raises(InputError, match="k: twonn"):
@@ -84,7 +75,7 @@ def test_unknown_estimator_and_twonn_k():
 
 
 def test_result_is_frozen_and_json_ready():
-    est = estimate_id(_cube(400, 2, 3, 1), estimator="multiscale")
+    est = estimate_id(cube(400, 2, 3, 1), estimator="multiscale")
     assert isinstance(est, IDEstimate)
     with pytest.raises(AttributeError):
         est.dimension = 3.0
@@ -94,7 +85,7 @@ def test_result_is_frozen_and_json_ready():
 
 
 def test_layer_dimensions_over_dict_and_list():
-    x = _cube(600, 3, 3, 2)
+    x = cube(600, 3, 3, 2)
     h = np.tanh(x @ np.random.default_rng(3).standard_normal((3, 20)))
     rows = layer_dimensions({"data": x, "hidden 1": h}, estimator="twonn")
     assert [r.layer for r in rows] == ["data", "hidden 1"]
@@ -132,7 +123,7 @@ def test_integer_seed_is_jax_key_bit_for_bit(seed):
 def test_jax_keys_of_any_kind():
     from manifold_scaling.intrinsic_dim._keys import as_key
 
-    x = _cube(1200, 3, 8, 17)
+    x = cube(1200, 3, 8, 17)
     ref = estimate_id(x, key=5, block_size=500)
     assert estimate_id(x, key=jax.random.key(5), block_size=500) == ref
     assert estimate_id(x, key=jax.random.PRNGKey(5), block_size=500) == ref
@@ -189,7 +180,7 @@ def test_loaded_and_built_calibration_give_the_same_estimate(monkeypatch):
     def forbidden(*args):
         raise AssertionError("the shipped table should cover this call")
 
-    x400, x450 = _cube(400, 4, 9, 13), _cube(450, 4, 9, 14)  # on the size grid; interpolated
+    x400, x450 = cube(400, 4, 9, 13), cube(450, 4, 9, 14)  # on the size grid; interpolated
     with monkeypatch.context() as m:
         m.setattr(_calibrated, "reference_statistics", forbidden)
         loaded = [calibrated_id(x) for x in (x400, x450)]
@@ -210,12 +201,12 @@ def test_curves_interpolate_in_log_n_and_fallback_is_logged(caplog, monkeypatch)
     t = np.log(447 / 400) / np.log(500 / 400)
     np.testing.assert_allclose(mid["raw"], (1 - t) * np.array(lo["raw"]) + t * np.array(hi["raw"]))
     with caplog.at_level("INFO", logger="manifold_scaling.intrinsic_dim"):
-        calibrated_id(_cube(300, 3, 5, 15), k=7)  # k = 7 is not in the table
+        calibrated_id(cube(300, 3, 5, 15), k=7)  # k = 7 is not in the table
     assert "not in the shipped table" in caplog.text
 
 
 def test_warnings_and_ci_level_in_the_result():
-    x = _cube(900, 3, 6, 16)
+    x = cube(900, 3, 6, 16)
     est = estimate_id(np.vstack([x, x[:9]]), estimator="mle")
     assert len(est.warnings) == 1 and "dropped 9 duplicate rows (9 exact)" in est.warnings[0]
     assert est.ci_level == 0.9 and est.to_dict()["warnings"] == list(est.warnings)
@@ -240,7 +231,7 @@ def test_needed_points_rule():
 @pytest.mark.parametrize("name", ["calibrated", "twonn", "mle", "multiscale"])
 def test_small_sample_warns_once_and_the_result_says_so(name, recwarn):
     k = {"calibrated": 5, "mle": 10, "multiscale": 8}.get(name)
-    est = estimate_id(_cube(15, 2, 4, 17), estimator=name, k=k)
+    est = estimate_id(cube(15, 2, 4, 17), estimator=name, k=k)
     small = [w for w in recwarn.list if "small sample" in str(w.message)]
     assert len(small) == 1 and small[0].category.__name__ == "IntrinsicDimensionWarning"
     assert [w for w in est.warnings if w.startswith("small sample: 15 points")]
@@ -250,17 +241,17 @@ def test_small_sample_warns_once_and_the_result_says_so(name, recwarn):
 
 def test_small_sample_in_high_dimension_and_silent_when_enough(recwarn):
     # 300 points of a 16-cube: the estimate (~12) needs 10 * 2^(12/2) ~ 640 points
-    est = twonn(_cube(300, 16, 20, 18))
+    est = twonn(cube(300, 16, 20, 18))
     assert 10 < est.dimension < 14
     assert any(w.startswith("small sample: 300 points") for w in est.warnings)
     recwarn.clear()
     for fn in (twonn, mle_levina_bickel, calibrated_id, multiscale_id):
-        assert not [w for w in fn(_cube(600, 3, 5, 19)).warnings if "small sample" in w]
+        assert not [w for w in fn(cube(600, 3, 5, 19)).warnings if "small sample" in w]
     assert not [w for w in recwarn.list if "small sample" in str(w.message)]
 
 
 def test_estimate_aliases_match_the_estimator_spelling():
-    est = estimate_id(_cube(500, 3, 5, 20), estimator="twonn")
+    est = estimate_id(cube(500, 3, 5, 20), estimator="twonn")
     assert est.dimension_ == est.dimension and est.interval_ == est.ci
     assert "dimension_" not in est.to_dict() and "interval_" not in est.to_dict()
     with pytest.raises(AttributeError):

@@ -20,15 +20,6 @@ SAVED = ROOT / "notebooks" / "data"
 SAVED_RUNS = sorted(p.parent for p in SAVED.glob("**/summary.json"))
 
 
-def _table_cells(markdown_table: str) -> list[str]:
-    return [
-        c.strip()
-        for line in markdown_table.splitlines()
-        if line.startswith("|") and not line.startswith("|---")
-        for c in line.strip().strip("|").split("|")
-    ]
-
-
 def test_writes_both_files_with_the_verdict_table(saved_run):
     md_path, html_path = report(saved_run)
     assert (md_path, html_path) == (saved_run / "report.md", saved_run / "report.html")

@@ -9,30 +9,18 @@ from __future__ import annotations
 
 import json
 
-import jax
 import numpy as np
 import pytest
 from _configs import OWN_DATA_TINY as TINY
+from _data import manifold_data
 
 from manifold_scaling.cli import main
-from manifold_scaling.manifolds import ManifoldConfig, sample_manifold
-from manifold_scaling.teachers import TeacherConfig
-
-
-def _manifold_data(n=800, d=2):
-    from manifold_scaling.studies.trials import draw_setup
-
-    embedder, teacher = draw_setup(
-        3, ManifoldConfig(intrinsic_dim=d, ambient_dim=6), TeacherConfig()
-    )
-    sample = sample_manifold(jax.random.PRNGKey(1), embedder, n)
-    return np.asarray(sample.x, np.float32), np.asarray(teacher(sample.z), np.float32)
 
 
 @pytest.fixture(scope="module")
 def arrays(tmp_path_factory):
     root = tmp_path_factory.mktemp("own")
-    x, y = _manifold_data()
+    x, y = manifold_data()
     np.save(root / "X.npy", x)
     np.save(root / "y.npy", y)
     return root, x, y
@@ -128,23 +116,6 @@ def test_bad_input_is_one_line(arrays, tmp_path, capsys):
 
 
 # --- the same study from Python, on arrays in memory ----------------------------------------------
-
-SMALL = dict(
-    sizes=(32, 64, 128), seeds=2, n_bootstrap=50, student={"width": 32},
-    train={"steps_per_point": 1.0, "min_steps": 50, "max_steps": 100},
-)  # fmt: skip
-SMALL_ARGV = [
-    "--sizes", "32", "64", "128", "--seeds", "2", "--bootstrap", "50", "--width", "32",
-    "--steps-per-point", "1", "--min-steps", "50", "--max-steps", "100", "--no-figures",
-]  # fmt: skip
-
-
-def _curved_sheet(n, seed=0):
-    """A 2-D latent square embedded smoothly in 5 dimensions, with a smooth target on it."""
-    rng = np.random.default_rng(seed)
-    z = rng.uniform(-1, 1, size=(n, 2))
-    x = np.column_stack([z[:, 0], z[:, 1], np.sin(2 * z[:, 0]), np.cos(2 * z[:, 1]), z.prod(1)])
-    return x.astype(np.float32), np.sin(2 * z[:, 0]) + np.cos(3 * z[:, 1])
 
 
 def test_run_own_data_bad_input(tmp_path):
