@@ -55,7 +55,7 @@ from ._result import (
     check_ci,
     estimate_warnings,
     pointwise,
-    warn_small_sample,
+    warned,
     z_value,
 )
 
@@ -92,18 +92,10 @@ def calibrated_id(
     share the shipped calibration. ``k`` is the neighbour rank of the inhomogeneity statistic;
     ``ci`` the level of the interval (90 %).
     """
-    est = fit_calibrated(
-        points,
-        k=k,
-        key=key,
-        calibration_key=calibration_key,
-        block_size=block_size,
-        duplicates=duplicates,
-        duplicate_rtol=duplicate_rtol,
-        ci=ci,
-    ).estimate
-    warn_small_sample(est)
-    return est
+    fit = fit_calibrated(points, k=k, key=key, calibration_key=calibration_key,
+                         block_size=block_size, duplicates=duplicates,
+                         duplicate_rtol=duplicate_rtol, ci=ci)  # fmt: skip
+    return warned(fit)
 
 
 def fit_calibrated(

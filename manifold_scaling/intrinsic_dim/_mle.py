@@ -17,7 +17,7 @@ from ._result import (
     IDEstimate,
     check_ci,
     pointwise,
-    warn_small_sample,
+    warned,
     z_value,
 )
 
@@ -35,9 +35,7 @@ def mle_levina_bickel(
     The interval treats the n local estimates as independent; neighbourhoods overlap, so it is
     somewhat too narrow.
     """
-    est = fit_mle(points, k=k, duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci).estimate
-    warn_small_sample(est)
-    return est
+    return warned(fit_mle(points, k=k, duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci))
 
 
 def fit_mle(points, *, k=20, duplicates="drop", duplicate_rtol=1e-10, ci=0.9) -> Fit:

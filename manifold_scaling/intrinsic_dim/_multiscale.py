@@ -22,7 +22,7 @@ from ._result import (
     IDEstimate,
     check_ci,
     pointwise,
-    warn_small_sample,
+    warned,
     z_value,
 )
 
@@ -41,16 +41,9 @@ def multiscale_id(
     No plateau is declared when (max - min) / median of the scale estimates exceeds
     ``plateau_rtol``; ``ci`` is the level of the intervals (90 %).
     """
-    est = fit_multiscale(
-        points,
-        k=k,
-        plateau_rtol=plateau_rtol,
-        duplicates=duplicates,
-        duplicate_rtol=duplicate_rtol,
-        ci=ci,
-    ).estimate
-    warn_small_sample(est)
-    return est
+    fit = fit_multiscale(points, k=k, plateau_rtol=plateau_rtol, duplicates=duplicates,
+                         duplicate_rtol=duplicate_rtol, ci=ci)  # fmt: skip
+    return warned(fit)
 
 
 def fit_multiscale(

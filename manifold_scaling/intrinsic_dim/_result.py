@@ -196,6 +196,13 @@ def warn_small_sample(est: IDEstimate, stacklevel: int = 3) -> None:
             warnings.warn(message, IntrinsicDimensionWarning, stacklevel=stacklevel)
 
 
+def warned(fit: Fit) -> IDEstimate:
+    """A public estimator's return: ``fit``'s estimate, its small-sample message raised as a
+    warning pointing at the estimator's caller."""
+    warn_small_sample(fit.estimate, stacklevel=4)
+    return fit.estimate
+
+
 @dataclass(frozen=True)
 class Fit:
     """An estimate plus its per-point local dimensions ``local`` at input rows ``rows``."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import check_choice, check_float
 from ._neighbors import nearest_neighbors
-from ._result import Fit, IDEstimate, check_ci, pointwise, warn_small_sample
+from ._result import Fit, IDEstimate, check_ci, pointwise, warned
 
 METHODS = ("mle", "linear")
 
@@ -33,16 +33,9 @@ def twonn(
 
     ``discard_fraction`` defaults to 0 for ``"mle"`` and 0.1 for ``"linear"`` (the paper's choice).
     """
-    est = fit_twonn(
-        points,
-        method=method,
-        discard_fraction=discard_fraction,
-        duplicates=duplicates,
-        duplicate_rtol=duplicate_rtol,
-        ci=ci,
-    ).estimate
-    warn_small_sample(est)
-    return est
+    fit = fit_twonn(points, method=method, discard_fraction=discard_fraction,
+                    duplicates=duplicates, duplicate_rtol=duplicate_rtol, ci=ci)  # fmt: skip
+    return warned(fit)
 
 
 def fit_twonn(
