@@ -404,15 +404,14 @@ def _run_joint(args) -> int:
                 f"{args.losses_csv})",
             )
 
-    import jax
-
+    from .. import keys
     from ..fitting import fit_joint_scaling
 
     fit = fit_joint_scaling(
         runs.N[keep],
         runs.D[keep],
         runs.losses[keep],
-        key=jax.random.key(args.seed),
+        key=keys.key(args.seed),
         n_bootstrap=args.bootstrap,
         ci=args.ci,
     )
