@@ -1,7 +1,8 @@
-"""The README's reproduction: the data-scaling verdict for d = 2, 3, 4, 6, 8 with the default preset.
+"""The README's reproduction, its data-scaling part: the verdict for d = 2, 3, 4.
 
     python experiments/reproduce.py [--out results/reproduce] [--quick | --tiny]
-The same as ``manifold-scaling reproduce``; ``--tiny`` is a seconds-long smoke version (tests).
+The data-scaling study of ``manifold-scaling reproduce`` (which also runs the smoothness scan);
+``--tiny`` is a seconds-long smoke version (tests).
 """
 
 import argparse
@@ -11,6 +12,7 @@ from pathlib import Path
 from manifold_scaling.report import local_slope_table, verdict_table
 from manifold_scaling.studies.data_scaling import run_data_scaling
 from manifold_scaling.studies.presets import reproduce_config, tiny
+from manifold_scaling.studies.protocol import StudySummary
 
 
 def main(argv=None) -> int:
@@ -22,7 +24,7 @@ def main(argv=None) -> int:
     config = reproduce_config(quick=args.quick)
     if args.tiny:
         config = tiny(config)
-    summary = run_data_scaling(config, args.out)
+    summary = StudySummary.from_dict(run_data_scaling(config, args.out))
     print(verdict_table(summary))
     print(local_slope_table(summary))
     return 0

@@ -1,4 +1,9 @@
-"""Plain-text verdict tables for the terminal and the README, from a study's verdicts."""
+"""Plain-text verdict tables for the terminal and the README, from a study's verdicts.
+
+They take typed results: a :class:`~manifold_scaling.studies.protocol.StudySummary`
+(``load_summary(path)``, or ``StudySummary.from_dict`` of a summary held as a dict) or a list
+of :class:`~manifold_scaling.studies.verdict.Verdict`.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,13 @@ def _fmt(x, spec=".2f"):
 
 
 def _verdicts(summary) -> list[Verdict]:
-    results = summary.results if hasattr(summary, "results") else summary["results"]
-    return [r if isinstance(r, Verdict) else Verdict.from_dict(r) for r in results]
+    results = getattr(summary, "results", summary)
+    if isinstance(results, dict) or not all(isinstance(r, Verdict) for r in results):
+        raise TypeError(
+            "takes a StudySummary (load_summary(path), StudySummary.from_dict(summary)) or a "
+            f"list of Verdicts, not {type(summary).__name__} of dicts"
+        )
+    return list(results)
 
 
 def verdict_table(summary, *, alpha_name: str = "α_D") -> str:
@@ -71,7 +81,7 @@ def _setting(v: Verdict) -> str:
 
 
 def _fields(summary) -> dict:
-    return summary if isinstance(summary, dict) else getattr(summary, "fields", {}) or {}
+    return getattr(summary, "fields", None) or {}
 
 
 def _pooled(summary) -> PooledExponent | None:

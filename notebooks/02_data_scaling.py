@@ -41,7 +41,7 @@ from _paths import find_data, trial_rows, written_by  # noqa: E402 (the notebook
 
 from manifold_scaling import plots
 from manifold_scaling.report import local_slope_table, verdict_table
-from manifold_scaling.studies.protocol import load_summary
+from manifold_scaling.studies.protocol import StudySummary, load_summary
 
 DATA = find_data()
 RUN = (
@@ -63,9 +63,9 @@ print(f"run: {RUN.name} ({len(rows)} trials, dims {sorted({r['d'] for r in rows}
 # mechanism from the paired contrasts, and the reading in words.
 
 # %%
-print(verdict_table(summary))
+print(verdict_table(StudySummary.from_dict(summary)))
 print()
-print(local_slope_table(summary))
+print(local_slope_table(StudySummary.from_dict(summary)))
 
 # %% [markdown]
 # ## Figure 1 — test loss vs D, one panel per d

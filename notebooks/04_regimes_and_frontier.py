@@ -37,6 +37,8 @@ from _paths import find_data, trial_rows, written_by  # noqa: E402 (the notebook
 from manifold_scaling import plots
 from manifold_scaling.report import verdict_table
 from manifold_scaling.studies.model_scaling import load_curves
+from manifold_scaling.studies.protocol import StudySummary
+from manifold_scaling.studies.verdict import Verdict
 from manifold_scaling.training import convergence
 
 DATA = find_data()
@@ -63,9 +65,10 @@ def variant_verdicts(summary):
     results = [r for r in summary.get("results") or [] if r.get("variant")]
     if not results:
         results = [dict(v["result"], variant=v.get("label")) for v in summary.get("variants", [])]
-    return {
-        "results": [dict(r, reading=f"[{r['variant']}] {r.get('reading', '')}") for r in results]
-    }
+    return [
+        Verdict.from_dict(dict(r, reading=f"[{r['variant']}] {r.get('reading', '')}"))
+        for r in results
+    ]
 
 
 # %% [markdown]
@@ -83,7 +86,7 @@ def variant_verdicts(summary):
 # %%
 ms = load("model-scaling")
 if ms:
-    print(verdict_table(ms, alpha_name="α_N"))
+    print(verdict_table(StudySummary.from_dict(ms), alpha_name="α_N"))
     ms_rows = rows_of("model-scaling")
     curves = load_curves(DATA / "model-scaling" / "curves.npz")
     # Each trial's convergence under the study's own rule, from its saved validation curve.
@@ -122,7 +125,7 @@ if ms:
 # %%
 sk = load("sharma-kaplan2020")
 if sk:
-    print(verdict_table(sk, alpha_name="α_N"))
+    print(verdict_table(StudySummary.from_dict(sk), alpha_name="α_N"))
     for d, text in sk.get("budget_reading", {}).items():
         print(f"d={d}: {text}")
     sk_rows = rows_of("sharma-kaplan2020")

@@ -173,6 +173,8 @@ def run(config: OwnDataConfig, args, options) -> int:
 
 
 def report(summary: dict, verdict_table) -> str:
+    from ..studies.protocol import StudySummary
+
     data, lines = summary["data"], []
     lines.append(
         f"Data {data['path']} ({data['n_points']} x {data['n_features']}, {data['task']}, "
@@ -182,7 +184,7 @@ def report(summary: dict, verdict_table) -> str:
         lines.append(
             f"ID ({name}): {est['dimension']:.2f} [{est['ci'][0]:.2f}, {est['ci'][1]:.2f}]"
         )
-    lines += [verdict_table(summary), ""]
+    lines += [verdict_table(StudySummary.from_dict(summary)), ""]
     for r in summary["results"]:
         lo, hi = r["predicted_alpha_range"]
         lines.append(

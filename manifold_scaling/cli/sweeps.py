@@ -28,6 +28,7 @@ from ..studies.presets import (
     reproduce_config,
     reproduce_smoothness,
 )
+from ..studies.protocol import StudySummary
 from ..studies.reproduction import run_reproduction
 from ..studies.variance_limited import (
     VarianceLimitedConfig,
@@ -78,9 +79,10 @@ def _ci(ci) -> str:
 
 
 def _tables(summary: dict, *, alpha_name: str, slopes: str) -> str:
+    typed = StudySummary.from_dict(summary)
     return (
-        f"{verdict_table(summary, alpha_name=alpha_name)}\n\n"
-        f"Local slopes {slopes}:\n{local_slope_table(summary)}"
+        f"{verdict_table(typed, alpha_name=alpha_name)}\n\n"
+        f"Local slopes {slopes}:\n{local_slope_table(typed)}"
     )
 
 
@@ -152,13 +154,14 @@ def _report_variance(summary: dict) -> str:
 
 def _report_variants(summary: dict) -> str:
     """The verdict table, one row per (variant, d), each reading labelled by its variant."""
-    rows = [{**r, "reading": f"[{r['variant']}] {r['reading']}"} for r in summary["results"]]
-    return f"{verdict_table({'results': rows})}\n\n{summary['reading']}"
+    rows = [replace(v, reading=f"[{v.variant}] {v.reading}")
+            for v in StudySummary.from_dict(summary).results]  # fmt: skip
+    return f"{verdict_table(rows)}\n\n{summary['reading']}"
 
 
 def _report_smoothness(summary: dict) -> str:
     """The verdict table per (nu, d, learner) and, per d, which line the network follows."""
-    lines = [verdict_table(summary), ""]
+    lines = [verdict_table(StudySummary.from_dict(summary)), ""]
     for v in summary.get("verdicts", []):
         pts = ", ".join(
             f"nu={p['nu']:g}: {_num(p['alpha_d_over_2'], '.2f')} (lines {p['piecewise_linear']:g}"

@@ -86,7 +86,7 @@ def _verdict_sections(summary: StudySummary) -> list[_Section]:
             if len(groups) > 1:
                 blocks.append(_Block("p", f"**{label}**"))
             table = verdict_table(
-                summary if len(groups) == 1 else {"results": [v.to_dict() for v in rows]},
+                summary if len(groups) == 1 else list(rows),
                 alpha_name=_alpha_name(summary),
             )
             blocks += _parse_md_tables(table)
@@ -95,7 +95,7 @@ def _verdict_sections(summary: StudySummary) -> list[_Section]:
         blocks.append(_Block("p", "One fitted exponent per variant of the base study:"))
         for label, v in variants:
             blocks.append(_Block("p", f"Variant {label}:"))
-            blocks += _parse_md_tables(verdict_table({"results": [v.to_dict()]}))
+            blocks += _parse_md_tables(verdict_table([v]))
     if not summary.results and not variants:
         text = "This study's summary holds no per-exponent verdicts; its findings are below."
         blocks.append(_Block("p", text))

@@ -112,12 +112,14 @@ def test_verdict_table_names_the_setting_only_where_rows_differ_by_it():
 
     def row(**kw):
         return Verdict(d=3, alpha=None, alpha_ci=None, predicted_alpha=4 / 3, ratio=None,
-                       fit_window=None, window_decades=0.0, reading="r", **kw).to_dict()  # fmt: skip
+                       fit_window=None, window_decades=0.0, reading="r", **kw)  # fmt: skip
 
-    budgets = verdict_table({"results": [row(budget_fraction=0.5), row(budget_fraction=1.0)]})
+    budgets = verdict_table([row(budget_fraction=0.5), row(budget_fraction=1.0)])
     assert "| setting |" in budgets
     assert "| 3 | budget × 0.5 |" in budgets and "| 3 | budget × 1 |" in budgets
-    nus = verdict_table({"results": [row(settings={"nu": 0.5, "d": 3}), row(settings={"nu": 3.5})]})
+    nus = verdict_table([row(settings={"nu": 0.5, "d": 3}), row(settings={"nu": 3.5})])
     assert "| 3 | ν = 0.5 |" in nus and "| 3 | ν = 3.5 |" in nus
-    same = verdict_table({"results": [row(budget_fraction=1.0), row(budget_fraction=1.0)]})
+    same = verdict_table([row(budget_fraction=1.0), row(budget_fraction=1.0)])
     assert "setting" not in same
+    with pytest.raises(TypeError, match="StudySummary"):  # typed results only, never a dict
+        verdict_table({"results": [row().to_dict()]})
