@@ -423,7 +423,12 @@ def _run_joint(args) -> int:
         atomic_write_bytes(args.out, text.encode())
     sys.stdout.write(text)
     if args.plot:
-        _save_plot("joint fit", lambda: joint_fit_figure(fit, runs, keep=keep), args.plot)
+        from ..plots.joint import joint_fit_figure
+
+        def draw():
+            return joint_fit_figure(fit, runs, keep=keep, compute_per_nd=FLOPS_PER_PARAM_TOKEN)
+
+        _save_plot("joint fit", draw, args.plot)
     return 0
 
 
@@ -512,88 +517,3 @@ def _sha256(path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def joint_fit_figure(fit, runs, *, keep=None, ax=None):
-    """Loss vs D (left) and vs C = 6ND (right), runs coloured by N, with the fitted law at a few
-    N and, on the right, the compute frontier L*(C) with its bootstrap band.
-
-    ``ax``: two Axes to draw into (else a new figure); returns the figure. Left-out runs
-    (``keep`` False) are grey crosses.
-    """
-    import numpy as np
-    from matplotlib import colormaps
-    from matplotlib.colors import LogNorm
-
-    if ax is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        # Drawn by Agg, outside pyplot (as in manifold_scaling.plots); the constrained layout
-        # makes room for the colorbar the two panels share, which tight_layout cannot.
-        fig = Figure(figsize=(12.0, 4.6), layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = list(fig.subplots(1, 2))
-    else:
-        axes = list(np.ravel(np.asarray(ax, dtype=object)))
-        if len(axes) != 2:
-            raise ValueError(f"this figure has 2 panels: pass 2 Axes, not {len(axes)}")
-        fig = axes[0].figure
-    keep = np.ones(runs.losses.size, bool) if keep is None else np.asarray(keep, bool)
-    k = FLOPS_PER_PARAM_TOKEN
-    compute = k * runs.N * runs.D
-    norm = LogNorm(vmin=runs.N[keep].min(), vmax=max(runs.N[keep].max(), runs.N[keep].min() * 1.01))
-    cmap = colormaps["viridis"]
-    # A few N across the range (log-spaced quantiles), each drawn as the fitted L(N, .) curve.
-    n_lines = np.unique(np.quantile(runs.N[keep], [0.0, 0.25, 0.5, 0.75, 1.0], method="nearest"))
-    d_grid = np.geomspace(runs.D[keep].min(), runs.D[keep].max(), 60)
-    c_grid = np.geomspace(compute[keep].min(), compute[keep].max(), 60)
-    for panel, x in zip(axes, (runs.D, compute)):
-        scatter = panel.scatter(
-            x[keep], runs.losses[keep], c=runs.N[keep], cmap=cmap, norm=norm, s=10, alpha=0.8
-        )
-        if (~keep).any():
-            panel.scatter(x[~keep], runs.losses[~keep], marker="x", color="gray", s=14,
-                          label="left out")  # fmt: skip
-        for n in n_lines:
-            if panel is axes[0]:
-                grid, pred = d_grid, fit.predict(n, d_grid)
-            else:
-                grid, pred = c_grid, fit.predict(n, c_grid / (k * n))
-            panel.plot(grid, pred, color=cmap(norm(n)), lw=1.2)
-        panel.set_xscale("log")
-        _log_loss_axis(panel, runs.losses)
-    axes[0].set_xlabel("training tokens D")
-    axes[0].set_title(
-        f"E = {fit.E:.3g}, α = {fit.a:.3g}, β = {fit.b:.3g} (lines: the fit at fixed N)",
-        fontsize=9,
-    )
-    front = fit.frontier(c_grid, compute_per_nd=k)
-    if np.isfinite(front["loss"]).all():
-        axes[1].plot(c_grid, front["loss"], color="black", lw=2, label="frontier L*(C)")
-        if fit.draws is not None and len(fit.draws):
-            lo, hi = fit.frontier_band(c_grid, compute_per_nd=k)
-            axes[1].fill_between(c_grid, lo, hi, color="black", alpha=0.15, lw=0,
-                                 label=f"{100 * fit.ci_level:g}% bootstrap band")  # fmt: skip
-    alloc = fit.allocation_exponents()
-    axes[1].set_xlabel(f"compute C = {k:g} N D")
-    axes[1].set_title(
-        f"N* ∝ C^{alloc['N_opt_exponent']:.3f}, D* ∝ C^{alloc['D_opt_exponent']:.3f}",
-        fontsize=9,
-    )
-    if axes[1].get_legend_handles_labels()[0]:
-        axes[1].legend(fontsize=7)
-    fig.colorbar(scatter, ax=axes, label="parameters N")
-    return fig
-
-
-def _log_loss_axis(ax, losses) -> None:
-    """Log loss axis with plain numbers; within a decade the minor ticks are labelled too
-    (otherwise a loss between 2 and 5 shows no label at all)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    ax.set_yscale("log")
-    plain = FuncFormatter(lambda v, _: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain if losses.max() < 10 * losses.min() else NullFormatter())
-    ax.set_ylabel("loss")

@@ -15,10 +15,11 @@ from .intrinsic_dim import estimate_vs_scale_plot as estimate_vs_scale_plot
 from .intrinsic_dim import umap_views as umap_views
 from .intrinsic_dim import write_estimate_vs_scale as write_estimate_vs_scale
 from .intrinsic_dim import write_umap_views as write_umap_views
+from .joint import joint_fit_figure as joint_fit_figure
+from .joint import joint_fit_figures as joint_fit_figures
+from .joint import joint_fit_plot as joint_fit_plot
 from .regimes import alpha_vs_budget as alpha_vs_budget
 from .regimes import convergence_curves as convergence_curves
-from .regimes import joint_fit_figures as joint_fit_figures
-from .regimes import joint_fit_plot as joint_fit_plot
 from .regimes import loss_vs_params as loss_vs_params
 from .regimes import model_scaling_figures as model_scaling_figures
 from .regimes import smoothness_figures as smoothness_figures
@@ -47,6 +48,7 @@ __all__ = [
     "variance_limited_plot",
     "variants_alpha_plot",
     "variants_loss_plot",
+    "joint_fit_figure",
     "joint_fit_plot",
     "smoothness_plot",
     "smoothness_loss_plot",

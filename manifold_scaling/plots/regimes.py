@@ -345,67 +345,6 @@ def variants_figures(
     )
 
 
-def joint_fit_plot(summary: dict, rows: list[dict], *, ax: Sequence[Axes] | None = None) -> Figure:
-    """Left: loss vs D per N with the joint fit; right: the compute frontier L*(C) and its slope.
-
-    ``ax``, when given, holds the two Axes.
-    """
-    fig, (ax, ax_frontier), owned = figure_axes(ax, (10.5, 4.3), 2)
-    fit = summary.get("fit") if isinstance(summary.get("fit"), dict) else {}
-    params = [num(fit.get(k)) for k in ("E", "A", "a", "B", "b")]
-    has_fit = all(math.isfinite(p) for p in params)
-    if not has_fit:
-        log.warning("joint fit: fit parameters missing or not finite, surface not drawn")
-    e, amp_n, a, amp_d, b = params
-    ns = sorted({r.get("n_params") for r in rows if math.isfinite(num(r.get("n_params")))}, key=num)
-    for color, n in zip(colours(len(ns)), ns):
-        pts = [r for r in rows if r.get("n_params") == n]
-        d_, y_ = column(pts, "n_train"), column(pts, "test_loss")
-        ok = drawable(d_, y_, what=f"joint fit, N={n} trials")
-        ax.scatter(d_[ok], y_[ok], s=12, color=color)
-        if has_fit and ok.any():
-            grid = np.geomspace(d_[ok].min(), d_[ok].max(), 30)
-            pred = e + amp_n * num(n) ** (-a) + amp_d * grid ** (-b)
-            ax.plot(grid, pred, color=color, lw=1.2, label=f"N={n}")
-    loss_axes(ax, "training points D", "test loss", "L(N, D) = E + A N^-a + B D^-b")
-
-    ax = ax_frontier
-    frontier = summary.get("frontier") if isinstance(summary.get("frontier"), dict) else {}
-    c, loss = floats(frontier.get("compute")), floats(frontier.get("loss"))
-    pred = num(summary.get("predicted_frontier_exponent"))
-    if math.isfinite(e) and len(c) == len(loss):
-        ok = drawable(c, loss - e, what="joint fit, frontier")
-        c, excess = c[ok], loss[ok] - e
-        ax.plot(c, excess, lw=2, label="frontier L*(C) − E")
-        nd = column(rows, "n_params") * column(rows, "n_train")
-        ys = column(rows, "test_loss") - e
-        shown = np.isfinite(nd) & (nd > 0) & np.isfinite(ys) & (ys > 0)
-        ax.scatter(nd[shown], ys[shown], s=10, color="gray", alpha=0.6, label="trials (C = N·D)")
-        if len(c) >= 2 and math.isfinite(pred):
-            order = np.argsort(c)
-            mid = np.sqrt(c.min() * c.max())
-            y_mid = np.interp(np.log(mid), np.log(c[order]), excess[order])
-            ax.plot(c, y_mid * (c / mid) ** (-pred), "k--", lw=1, label=f"slope 2/d = {pred:.2f}")
-        log_scale(ax)
-    else:
-        log.warning("joint fit: frontier or E missing, frontier not drawn")
-        note(ax, "no frontier to draw")
-    ax.set_xlabel("compute C ∝ N·D")
-    ax.set_ylabel("L − E")
-    ax.set_title(
-        f"frontier exponent {fmt(summary.get('frontier_exponent'))} (predicted {fmt(pred)})"
-    )
-    legend(ax, fontsize=7)
-    return finish(fig, owned)
-
-
-def joint_fit_figures(summary: dict, rows: list[dict], out_dir) -> dict[str, str]:
-    """The compute-frontier study's figure, saved next to its results (``{name: file name}``)."""
-    return write_figures(
-        out_dir, {"joint_fit": Planned("joint_fit.png", lambda: joint_fit_plot(summary, rows))}
-    )
-
-
 def smoothness_plot(summary: dict, *, ax: Axes | None = None) -> Figure:
     """alpha d / 2 against the Matérn teacher's smoothness nu: one colour and marker per learner
     (side by side), filled for the first d and open for the next, with the piecewise-linear line

@@ -141,6 +141,18 @@ def _joint_summary():
     }
 
 
+def _joint_fit_and_runs():
+    """A known law and the runs on it, as ``fit --joint`` reads and fits them."""
+    from types import SimpleNamespace
+
+    from manifold_scaling.fitting import JointFit
+
+    fit = JointFit(E=1.7, A=400.0, a=0.34, B=4e3, b=0.28, ci={}, n_points=12, huber_delta=1e-3,
+                   n_bootstrap=0)  # fmt: skip
+    n, d = (a.ravel() for a in np.meshgrid([1e7, 1e8, 1e9], [1e9, 1e10, 1e11, 1e12]))
+    return fit, SimpleNamespace(N=n, D=d, losses=fit.predict(n, d))
+
+
 def _joint_rows():
     return [
         {"width": w, "n_params": 10 * w, "n_train": n, "seed": 0, "test_loss": 1.0 / (w * n)}
@@ -229,6 +241,7 @@ PLOTS = [
         1,
     ),
     ("joint_fit_plot", lambda ax: plots.joint_fit_plot(_joint_summary(), _joint_rows(), ax=ax), 2),
+    ("joint_fit_figure", lambda ax: plots.joint_fit_figure(*_joint_fit_and_runs(), ax=ax), 2),
     ("estimate_vs_scale_plot", lambda ax: plots.estimate_vs_scale_plot(_id_curves(), ax=ax), 1),
     ("umap_views", lambda ax: plots.umap_views(*_panels(), ax=ax), 2),
     ("smoothness_plot", lambda ax: plots.smoothness_plot(_smoothness_summary(), ax=ax), 1),
