@@ -40,3 +40,16 @@ def saved_run(tmp_path):
     # any real PNG of this project; the other figures stay listed but missing
     shutil.copy(ROOT / "docs" / "figures" / "loss_vs_size.png", run / "loss_vs_size.png")
     return run
+
+
+@pytest.fixture(scope="module")
+def own_arrays(tmp_path_factory):
+    """``(folder, X, y)``: the own-data study's arrays, saved as ``X.npy`` and ``y.npy``."""
+    import numpy as np
+    from _data import manifold_data
+
+    root = tmp_path_factory.mktemp("own")
+    x, y = manifold_data()
+    np.save(root / "X.npy", x)
+    np.save(root / "y.npy", y)
+    return root, x, y

@@ -7,23 +7,14 @@ import json
 import numpy as np
 import pytest
 from _configs import OWN_DATA_TINY as TINY
-from _data import OWN_SMALL, OWN_SMALL_ARGV, curved_sheet, manifold_data
+from _data import OWN_SMALL, OWN_SMALL_ARGV, curved_sheet
 
 from manifold_scaling.cli import main
 
 
 @pytest.fixture(scope="module")
-def arrays(tmp_path_factory):
-    root = tmp_path_factory.mktemp("own")
-    x, y = manifold_data()
-    np.save(root / "X.npy", x)
-    np.save(root / "y.npy", y)
-    return root, x, y
-
-
-@pytest.fixture(scope="module")
-def tiny_run(arrays):
-    root, _, _ = arrays
+def tiny_run(own_arrays):
+    root, _, _ = own_arrays
     out = root / "run"
     argv = ["data-scaling", "--data", str(root / "X.npy"), "--targets", str(root / "y.npy")]
     assert main([*argv, *TINY, "--out", str(out)]) == 0

@@ -12,18 +12,8 @@ import json
 import numpy as np
 import pytest
 from _configs import OWN_DATA_TINY as TINY
-from _data import manifold_data
 
 from manifold_scaling.cli import main
-
-
-@pytest.fixture(scope="module")
-def arrays(tmp_path_factory):
-    root = tmp_path_factory.mktemp("own")
-    x, y = manifold_data()
-    np.save(root / "X.npy", x)
-    np.save(root / "y.npy", y)
-    return root, x, y
 
 
 def _error(capsys, argv) -> str:
@@ -33,10 +23,10 @@ def _error(capsys, argv) -> str:
     return err
 
 
-def test_csv_and_npz_inputs(arrays, tmp_path):
+def test_csv_and_npz_inputs(own_arrays, tmp_path):
     from manifold_scaling.studies.own_data import arrays_sha256, load_arrays
 
-    root, x, y = arrays
+    root, x, y = own_arrays
     np.savez(tmp_path / "xy.npz", X=x, y=y)
     header = ",".join([f"f{i}" for i in range(x.shape[1])] + ["target"])
     np.savetxt(tmp_path / "xy.csv", np.column_stack([x, y]), delimiter=",", header=header,
@@ -87,8 +77,8 @@ def test_task_inference():
     assert infer_task(np.arange(100)) == "regression"  # too many distinct values
 
 
-def test_bad_input_is_one_line(arrays, tmp_path, capsys):
-    root, x, y = arrays
+def test_bad_input_is_one_line(own_arrays, tmp_path, capsys):
+    root, x, y = own_arrays
     base = ["data-scaling", *TINY, "--out", str(tmp_path / "bad")]
     np.save(tmp_path / "short.npy", y[:-5])
     err = _error(capsys, [*base, "--data", str(root / "X.npy"), "--targets",
