@@ -6,7 +6,7 @@ from ..errors import InputError, check_choice
 from ._calibrated import fit_calibrated
 from ._mle import fit_mle
 from ._multiscale import fit_multiscale
-from ._result import Fit, IDEstimate, warn_small_sample
+from ._result import Fit, IDEstimate, warned
 from ._twonn import fit_twonn
 
 ESTIMATORS = ("calibrated", "twonn", "mle", "multiscale")
@@ -36,9 +36,7 @@ def estimate_id(
     :func:`~manifold_scaling.intrinsic_dim._result.needed_points`) put a ``"small sample: ..."``
     line in the result's ``warnings`` and raise it once as :class:`IntrinsicDimensionWarning`.
     """
-    est = fit_estimate(points, estimator=estimator, k=k, key=key, **options).estimate
-    warn_small_sample(est)
-    return est
+    return warned(fit_estimate(points, estimator=estimator, k=k, key=key, **options))
 
 
 def fit_estimate(points, *, estimator=DEFAULT_ESTIMATOR, k=None, key=None, **options) -> Fit:

@@ -49,11 +49,10 @@ class IDEstimate:
     ci_level: float = 0.9
 
     @classmethod
-    def from_neighbours(cls, estimator, nb, dimension, ci, *, n_used=None, extra=(), **fields):
+    def from_neighbours(cls, estimator, nb, dimension, ci, *, extra=(), **fields):
         """An estimate over the neighbour table ``nb`` (``_neighbors.nearest_neighbors``): its
-        points and drops counted from ``nb``, the warnings of :func:`estimate_warnings` over
-        ``n_used`` points (default every point) with ``extra`` ones."""
-        n_used = len(nb.points) if n_used is None else n_used
+        points and drops counted from ``nb``, the warnings of :func:`estimate_warnings` over its
+        points with the ``extra`` ones."""
         return cls(
             estimator=estimator,
             dimension=dimension,
@@ -61,7 +60,7 @@ class IDEstimate:
             n_points=len(nb.points),
             n_dropped=nb.n_dropped,
             dropped_reasons=dict(nb.dropped_reasons),
-            warnings=estimate_warnings(nb.dropped_reasons, n_used, dimension, *extra),
+            warnings=estimate_warnings(nb.dropped_reasons, len(nb.points), dimension, *extra),
             **fields,
         )
 

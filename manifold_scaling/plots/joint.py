@@ -47,19 +47,7 @@ def joint_fit_figure(fit, runs, *, keep=None, compute_per_nd=6.0, ax=None):
     from matplotlib import colormaps
     from matplotlib.colors import LogNorm
 
-    if ax is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        # Drawn by Agg, outside pyplot (as in manifold_scaling.plots).
-        fig = Figure(figsize=(12.0, 4.6), layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = list(fig.subplots(1, 2))
-    else:
-        axes = list(np.ravel(np.asarray(ax, dtype=object)))
-        if len(axes) != 2:
-            raise ValueError(f"this figure has 2 panels: pass 2 Axes, not {len(axes)}")
-        fig = axes[0].figure
+    fig, axes, owned = figure_axes(ax, (12.0, 4.6), 2)
     keep = np.ones(runs.losses.size, bool) if keep is None else np.asarray(keep, bool)
     k = compute_per_nd
     compute = k * runs.N * runs.D
@@ -104,9 +92,8 @@ def joint_fit_figure(fit, runs, *, keep=None, compute_per_nd=6.0, ax=None):
         f"N* ∝ C^{alloc['N_opt_exponent']:.3f}, D* ∝ C^{alloc['D_opt_exponent']:.3f}",
         fontsize=9,
     )
-    if axes[1].get_legend_handles_labels()[0]:
-        axes[1].legend(fontsize=7)
-    return fig
+    legend(axes[1], fontsize=7)
+    return finish(fig, owned)
 
 
 def _log_loss_axis(ax, losses) -> None:
